@@ -1,0 +1,1 @@
+"""HTTP endpoints beside `/mcp`: metrics, health, readiness (and, later, admin and REST)."""

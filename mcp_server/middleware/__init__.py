@@ -1,0 +1,1 @@
+"""MCP-application middleware that is not telemetry (telemetry lives in `observability`)."""

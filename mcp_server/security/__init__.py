@@ -1,0 +1,1 @@
+"""Pure security policies (paths, commands) and their I/O wrappers."""

@@ -1,0 +1,61 @@
+"""What the tools share: settings, telemetry, stores and caches, built once per server."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_server.caching import TTLCache
+from mcp_server.settings import Settings
+from mcp_server.stores.context_store import ContextStore
+from observability import Telemetry
+
+
+@dataclass
+class Services:
+    """The dependencies tool handlers receive; tests build one with their own parts.
+
+    `processes` and `execution` are filled by the commands group when it is enabled.
+    """
+
+    settings: Settings
+    telemetry: Telemetry
+    context_store: ContextStore
+    system_info_cache: TTLCache[dict[str, Any]]
+    started_at: float = field(default_factory=time.time)
+    processes: Any = None
+    execution: str = "direct"
+
+    def record_cache(self, cache: str, result: str) -> None:
+        """Count one cache lookup on `mcp.cache.requests` (`result` is `hit` or `miss`)."""
+        self.telemetry.instruments.cache_requests.add(1, {"cache": cache, "result": result})
+
+    def managed_process_count(self) -> int:
+        """Processes this server started that are still tracked (0 without the commands group)."""
+        return int(self.processes.count()) if self.processes is not None else 0
+
+    def close(self) -> None:
+        """Release stores; called once at shutdown."""
+        self.context_store.close()
+
+
+def build_services(settings: Settings, telemetry: Telemetry) -> Services:
+    """Create the stores and caches the settings describe."""
+    services: Services
+
+    def record(cache: str, result: str) -> None:
+        services.record_cache(cache, result)
+
+    services = Services(
+        settings=settings,
+        telemetry=telemetry,
+        context_store=ContextStore(
+            settings.data_dir / "context.sqlite3",
+            max_value_bytes=settings.context_max_value_bytes,
+            max_keys=settings.context_max_keys,
+        ),
+        system_info_cache=TTLCache("system_info", record, max_entries=4),
+    )
+    telemetry.gauges.set("mcp.processes.managed", lambda: [(float(services.managed_process_count()), {})])
+    return services

@@ -1,0 +1,1 @@
+"""Persistent stores (the shared context store)."""

@@ -1,0 +1,1 @@
+"""Tool groups; each module has `register(registry, services)` and thin handlers."""

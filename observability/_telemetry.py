@@ -1,0 +1,263 @@
+"""The process's telemetry runtime: providers, readers, exporters, health, and their reconfiguration.
+
+`setup()` is the only place that sets the global TracerProvider and configures structlog. The
+TracerProvider is created once per process (Python cannot replace it) and re-pointed by every
+later `setup()` or `Telemetry.reconfigure()`; see `_tracing` and `_metrics` for how.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
+from prometheus_client import CollectorRegistry
+
+from observability._config import ExportConfig, TelemetryConfig
+from observability._exporters import build_metric_exporter, build_span_exporter, describe_target
+from observability._health import ExporterHealth, HealthTrackingMetricExporter, HealthTrackingSpanExporter
+from observability._logging import configure_logging, get_logger
+from observability._metrics import METER_NAME, GaugeSources, Instruments, SwitchablePushReader, build_meter_provider
+from observability._process import instrument_system_metrics
+from observability._redaction import Redactor
+from observability._resource import build_resource
+from observability._tracing import (
+    SwitchableSampler,
+    SpanViewExporter,
+    SwitchableSpanProcessor,
+    build_batch_processor,
+    build_sampler,
+    build_tracer_provider,
+)
+
+TRACER_NAME = "mcp-observatory"
+_log = get_logger("observability")
+
+
+class _GlobalTracing:
+    """The one TracerProvider of the process and its switchable parts."""
+
+    def __init__(self, resource: Resource) -> None:
+        self.processor = SwitchableSpanProcessor()
+        self.sampler = SwitchableSampler(build_sampler(1.0))
+        self.provider: TracerProvider = build_tracer_provider(resource, self.sampler, self.processor)
+        trace.set_tracer_provider(self.provider)
+
+
+_global_tracing: _GlobalTracing | None = None
+_active: Telemetry | None = None
+_setup_lock = threading.Lock()
+
+
+class Telemetry:
+    """Live telemetry: what the middleware records into and what the admin surface changes.
+
+    Build it with `observability.setup(config)`; do not construct it directly.
+    """
+
+    def __init__(self, config: TelemetryConfig, registry: CollectorRegistry | None) -> None:
+        self.config = config
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.gauges = GaugeSources()
+        self.redactor = Redactor(
+            payload_keys=config.payload_keys,
+            masked_value_keys=config.masked_value_keys,
+            secrets=config.secrets,
+            max_chars=config.max_argument_chars,
+        )
+        self.health = {"traces": ExporterHealth("traces"), "metrics": ExporterHealth("metrics")}
+        self._reconfigure_lock = threading.Lock()
+        self._export = config.export
+        self._push_reader: SwitchablePushReader | None = None
+        self._meter_provider: Any = NoOpMeterProvider()
+        if config.enabled:
+            self._start()
+        self.instruments = Instruments.create(self._meter_provider.get_meter(METER_NAME), self.gauges)
+        self.tracer: Tracer = trace.get_tracer(TRACER_NAME, config.service_version)
+        self.gauges.set("mcp.telemetry.export.consecutive_failures", self._failures_observation)
+        self.gauges.set("mcp.telemetry.export.dropped", self._dropped_observation)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether spans and metrics are recorded."""
+        return self.config.enabled
+
+    @property
+    def export(self) -> ExportConfig:
+        """The export configuration in force."""
+        return self._export
+
+    @property
+    def meter_provider(self) -> Any:
+        """The MeterProvider the instruments live on (a no-op one when disabled)."""
+        return self._meter_provider
+
+    def _start(self) -> None:
+        global _global_tracing
+        from opentelemetry.exporter.prometheus import PrometheusMetricReader
+
+        resource = build_resource(self.config.service_name, self.config.service_version, self._export.resource_attributes)
+        self._push_reader = SwitchablePushReader(self._export.export_interval_ms)
+        prometheus_reader = PrometheusMetricReader(registry=self.registry)
+        self._meter_provider = build_meter_provider(resource, [prometheus_reader, self._push_reader])
+        if self.config.system_metrics:
+            instrument_system_metrics(self._meter_provider)
+        if _global_tracing is None:
+            _global_tracing = _GlobalTracing(resource)
+        self._apply_export(self._export)
+
+    def _apply_export(self, export: ExportConfig) -> None:
+        """Point traces and metrics at `export`; flushes what the old targets had."""
+        assert _global_tracing is not None
+        resource = build_resource(self.config.service_name, self.config.service_version, export.resource_attributes)
+        traces_health, metrics_health = self.health["traces"], self.health["metrics"]
+        traces_health.target = describe_target(export, "traces", self.config.traces_file)
+        metrics_health.target = describe_target(export, "metrics", self.config.traces_file)
+        span_exporter = build_span_exporter(
+            export, self.config.traces_file, self.config.traces_file_max_bytes, self._meter_provider
+        )
+        if span_exporter is not None:
+            same_resource = dict(resource.attributes) == dict(_global_tracing.provider.resource.attributes)
+            span_exporter = SpanViewExporter(span_exporter, None if same_resource else resource, self.redactor.text)
+            span_exporter = HealthTrackingSpanExporter(span_exporter, traces_health)
+        _global_tracing.sampler.set_delegate(build_sampler(export.sampler_ratio))
+        old_processor = _global_tracing.processor.swap(build_batch_processor(span_exporter, self._meter_provider))
+        old_processor.shutdown()
+
+        assert self._push_reader is not None
+        metric_exporter = build_metric_exporter(export, self._meter_provider)
+        if metric_exporter is not None:
+            metric_exporter = HealthTrackingMetricExporter(metric_exporter, metrics_health)
+        self._push_reader.set_resource(resource)
+        old_exporter = self._push_reader.swap_exporter(metric_exporter)
+        if old_exporter is not None:
+            old_exporter.shutdown()
+        if export.export_interval_ms is not None:
+            self._push_reader.set_interval(export.export_interval_ms)
+        for health in (traces_health, metrics_health):
+            health.consecutive_failures = 0
+
+    def reconfigure(self, export: ExportConfig, source: str) -> ExportConfig:
+        """Switch exporters, sampler, interval and resource while serving (SPEC 9.7).
+
+        Args:
+            export: the complete new export configuration (already validated).
+            source: who asked (`http`, `tool`, `signal`), for the log event.
+
+        Returns:
+            The previous export configuration.
+        """
+        if not self.enabled:
+            msg = "telemetry is disabled (MCP_SERVER_TELEMETRY=off or OTEL_SDK_DISABLED=true)"
+            raise RuntimeError(msg)
+        with self._reconfigure_lock:
+            old = self._export
+            self._apply_export(export)
+            self._export = export
+            self.config = replace(self.config, export=export)
+        _log.info(
+            "telemetry_reconfigured",
+            source=source,
+            old_traces=describe_target(old, "traces", self.config.traces_file),
+            new_traces=describe_target(export, "traces", self.config.traces_file),
+            old_metrics=describe_target(old, "metrics", self.config.traces_file),
+            new_metrics=describe_target(export, "metrics", self.config.traces_file),
+            headers={key: "***" for key in (export.headers or {})},
+            sampler_ratio=export.sampler_ratio,
+            export_interval_ms=export.export_interval_ms,
+        )
+        return old
+
+    def _failures_observation(self) -> list[tuple[float, dict[str, str]]]:
+        return [(float(h.consecutive_failures), {"signal": s}) for s, h in self.health.items()]
+
+    def _dropped_observation(self) -> list[tuple[float, dict[str, str]]]:
+        return [(float(h.dropped_items), {"signal": s}) for s, h in self.health.items()]
+
+    def status(self) -> dict[str, Any]:
+        """Current endpoint and exporter health, JSON-ready (header values never shown)."""
+        export = self._export
+        return {
+            "enabled": self.enabled,
+            "service_name": self.config.service_name,
+            "service_version": self.config.service_version,
+            "endpoint": export.endpoint,
+            "traces_endpoint": export.traces_endpoint,
+            "metrics_endpoint": export.metrics_endpoint,
+            "protocol": export.protocol,
+            "headers": sorted(export.headers or {}),
+            "sampler_ratio": export.sampler_ratio,
+            "export_interval_ms": self._push_reader.interval_ms if self._push_reader else None,
+            "resource_attributes": dict(export.resource_attributes),
+            "traces_file": str(self.config.traces_file) if self.config.traces_file else None,
+            "traces": self.health["traces"].snapshot(),
+            "metrics": self.health["metrics"].snapshot(),
+        }
+
+    def force_flush(self, timeout_millis: int = 10_000) -> None:
+        """Export everything recorded so far."""
+        if not self.enabled:
+            return
+        if _global_tracing is not None:
+            _global_tracing.processor.force_flush(timeout_millis)
+        if self._push_reader is not None:
+            self._push_reader.force_flush(timeout_millis)
+
+    def shutdown(self, timeout_millis: int = 10_000) -> None:
+        """Flush and stop; safe to call twice. The global TracerProvider stays for a later setup."""
+        if not self.enabled or self._push_reader is None:
+            return
+        if _global_tracing is not None:
+            old = _global_tracing.processor.swap(None)
+            old.shutdown()
+        self._meter_provider.shutdown(timeout_millis=timeout_millis)
+        self._push_reader = None
+
+
+def setup(config: TelemetryConfig, registry: CollectorRegistry | None = None) -> Telemetry:
+    """Configure logging, tracing and metrics for the process and return the live runtime.
+
+    Calling it again replaces the previous runtime (which is shut down first). With
+    `config.enabled=False` logging is configured and the instruments are no-ops.
+
+    Args:
+        config: what to export and how.
+        registry: prometheus-client registry `/metrics` is served from (a fresh one if None).
+
+    Returns:
+        The live `Telemetry`.
+
+    Example:
+        ```python
+        telemetry = observability.setup(TelemetryConfig(service_version="1.2.3"))
+        app.add_middleware(observability.TelemetryMiddleware(telemetry))
+        ```
+    """
+    global _active
+    configure_logging(config.log_level, config.log_format, config.cache_loggers)
+    with _setup_lock:
+        if _active is not None:
+            _active.shutdown()
+        try:
+            _active = Telemetry(config, registry)
+        # Telemetry never stops the server: fall back to no-op instruments and say so once.
+        except Exception as exc:  # noqa: BLE001
+            _log.error("telemetry_setup_failed", error=f"{type(exc).__name__}: {exc}")
+            _active = Telemetry(replace(config, enabled=False), registry)
+    return _active
+
+
+def shutdown(timeout_millis: int = 10_000) -> None:
+    """Flush and stop the active runtime; safe to call twice."""
+    if _active is not None:
+        _active.shutdown(timeout_millis)
+
+
+def current() -> Telemetry | None:
+    """The runtime set up last, or None before `setup()`."""
+    return _active

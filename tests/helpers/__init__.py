@@ -1,0 +1,1 @@
+"""Test helpers: fakes at process boundaries (OTLP receivers) and server subprocesses."""
