@@ -10,6 +10,7 @@ provider (rather than re-creating it) also keeps cumulative counters from resett
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -143,6 +144,16 @@ class Instruments:
         )
 
 
+def _interval_from_environment() -> int:
+    """OTEL_METRIC_EXPORT_INTERVAL (ms), or the spec's 60 s default; a bad value is ignored."""
+    raw = os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return _DEFAULT_EXPORT_INTERVAL_MS
+    return value if value > 0 else _DEFAULT_EXPORT_INTERVAL_MS
+
+
 class SwitchablePushReader(MetricReader):
     """Pushes collected metrics to a replaceable exporter at a replaceable interval.
 
@@ -152,7 +163,7 @@ class SwitchablePushReader(MetricReader):
     def __init__(self, interval_ms: int | None = None) -> None:
         super().__init__(preferred_temporality={}, preferred_aggregation={})
         self._exporter: MetricExporter | None = None
-        self._interval_s = (interval_ms or _DEFAULT_EXPORT_INTERVAL_MS) / 1000
+        self._interval_s = (interval_ms or _interval_from_environment()) / 1000
         self._export_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = False
