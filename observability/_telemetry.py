@@ -22,7 +22,7 @@ from observability._config import ExportConfig, TelemetryConfig
 from observability._exporters import build_metric_exporter, build_span_exporter, describe_target
 from observability._health import ExporterHealth, HealthTrackingMetricExporter, HealthTrackingSpanExporter
 from observability._logging import configure_logging, get_logger
-from observability._metrics import METER_NAME, GaugeSources, Instruments, SwitchablePushReader, build_meter_provider
+from observability._metrics import METER_NAME, GaugeSources, Instruments, ScrapeAndPushReader, build_meter_provider
 from observability._process import instrument_system_metrics
 from observability._redaction import Redactor
 from observability._resource import build_resource
@@ -73,7 +73,7 @@ class Telemetry:
         self.health = {"traces": ExporterHealth("traces"), "metrics": ExporterHealth("metrics")}
         self._reconfigure_lock = threading.Lock()
         self._export = config.export
-        self._push_reader: SwitchablePushReader | None = None
+        self._push_reader: ScrapeAndPushReader | None = None
         self._meter_provider: Any = NoOpMeterProvider()
         if config.enabled:
             self._start()
@@ -99,12 +99,9 @@ class Telemetry:
 
     def _start(self) -> None:
         global _global_tracing
-        from opentelemetry.exporter.prometheus import PrometheusMetricReader
-
         resource = build_resource(self.config.service_name, self.config.service_version, self._export.resource_attributes)
-        self._push_reader = SwitchablePushReader(self._export.export_interval_ms)
-        prometheus_reader = PrometheusMetricReader(registry=self.registry)
-        self._meter_provider = build_meter_provider(resource, [prometheus_reader, self._push_reader])
+        self._push_reader = ScrapeAndPushReader(self.registry, self._export.export_interval_ms)
+        self._meter_provider = build_meter_provider(resource, [self._push_reader])
         if self.config.system_metrics:
             instrument_system_metrics(self._meter_provider)
         if _global_tracing is None:
