@@ -23,6 +23,8 @@ _BEARER = re.compile(r"\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 # pydantic validation messages echo the offending input.
 _PYDANTIC_INPUT = re.compile(r"input_value=(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^,\]\s]+)")
+# Cheap pre-check: the substitutions below only run when one of these could match.
+_MAYBE_SENSITIVE = re.compile(r"pass|secret|token|key|auth|credential|cookie|bearer|basic|input_value|://", re.IGNORECASE)
 _MAX_DEPTH = 6
 
 
@@ -72,6 +74,8 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if not _MAYBE_SENSITIVE.search(text):
+            return text
         text = _URL_CREDENTIALS.sub(lambda m: m.group("scheme") + REDACTED + "@", text)
         text = _BEARER.sub(lambda m: m.group(1) + " " + REDACTED, text)
         text = _PYDANTIC_INPUT.sub("input_value=" + REDACTED, text)

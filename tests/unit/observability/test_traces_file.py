@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -9,9 +10,12 @@ from pathlib import Path
 from google.protobuf.json_format import ParseDict
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from observability._traces_file import TracesFileExporter
+from observability._traces_file import TracesFileExporter, spans_to_otlp_json
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -55,21 +59,30 @@ class TestTracesFile:
         ]
         assert all("parentSpanId" in child for child in children)
 
-    def test_lines_are_valid_protobuf_json_once_ids_are_converted(self, tmp_path: Path) -> None:
-        """The document maps onto the OTLP protobuf schema (names, enums, attributes)."""
-        path = tmp_path / "traces.jsonl"
-        _spans(path, count=1)
-        document = json.loads(path.read_text().splitlines()[0])
+    def test_the_encoding_equals_the_sdks_protobuf_encoding(self) -> None:
+        """Parsed back through the OTLP protobuf schema, each line equals the SDK's own encoder's
+        output for the same spans (attributes of every type, events, links, status, trace state)."""
+        provider = TracerProvider()
+        recorder = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(recorder))
+        tracer = provider.get_tracer("scope", "1.2", schema_url="https://example/schema")
+        with tracer.start_as_current_span("root", kind=SpanKind.SERVER) as root:
+            root.set_attributes({"s": "x", "i": 7, "f": 1.5, "b": True, "list": ["a", "b"], "ints": [1, 2]})
+            root.add_event("evt", {"k": "v"})
+            root.set_status(Status(StatusCode.ERROR, "broken"))
+            link = Link(root.get_span_context(), {"why": "test"})
+            with tracer.start_as_current_span("child", kind=SpanKind.CLIENT, links=[link]):
+                pass
+        spans = recorder.get_finished_spans()
+        document = json.loads(spans_to_otlp_json(spans))
         for rs in document["resourceSpans"]:
             for ss in rs["scopeSpans"]:
                 for span in ss["spans"]:
-                    for key in ("traceId", "spanId", "parentSpanId"):
-                        if key in span:
-                            import base64
-
-                            span[key] = base64.b64encode(bytes.fromhex(span[key])).decode()
-        request = ParseDict(document, ExportTraceServiceRequest())
-        assert request.resource_spans[0].scope_spans[0].spans[0].name
+                    for item in [span, *span.get("links", [])]:
+                        for key in ("traceId", "spanId", "parentSpanId"):
+                            if key in item:
+                                item[key] = base64.b64encode(bytes.fromhex(item[key])).decode()
+        assert ParseDict(document, ExportTraceServiceRequest()) == encode_spans(spans)
 
     def test_the_file_rotates_at_its_size_limit(self, tmp_path: Path) -> None:
         """Past max_bytes the file moves to .1 and a new one starts; disk use stays bounded."""
