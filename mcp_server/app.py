@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from fastmcp import FastMCP
 
@@ -47,11 +49,22 @@ binary_file, unauthorized, internal_error. Every call is traced and measured.
 """
 
 
+def _otlp_header_values() -> list[str]:
+    """Values of OTEL_EXPORTER_OTLP_*HEADERS (`k=v,k2=v2`): secrets to keep out of telemetry."""
+    values = []
+    for name in ("OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"):
+        for pair in os.environ.get(name, "").split(","):
+            _key, sep, value = pair.partition("=")
+            if sep and value.strip():
+                values.append(unquote(value.strip()))
+    return values
+
+
 def telemetry_config(settings: Settings) -> TelemetryConfig:
     """The telemetry library's view of the settings (no second source of truth)."""
     secrets = tuple(
         secret.get_secret_value() for secret in (settings.auth_token, settings.admin_token) if secret is not None
-    )
+    ) + tuple(_otlp_header_values())
     return TelemetryConfig(
         service_name=settings.otel_service_name,
         service_version=__version__,

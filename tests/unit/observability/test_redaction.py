@@ -73,3 +73,4 @@ class TestText:
     def test_ordinary_text_is_unchanged(self, redactor: Redactor) -> None:
         """Nothing else is touched."""
         assert redactor.text("file not found: a.txt") == "file not found: a.txt"
+
