@@ -12,6 +12,8 @@ from fastmcp import FastMCP
 
 from mcp_server import __version__
 from mcp_server.errors import ERROR_TYPES, error_type_of
+from mcp_server.http.openapi import build_openapi_route
+from mcp_server.http.rest import build_rest_routes
 from mcp_server.http.routes import build_routes
 from mcp_server.middleware.errors import ErrorEnvelopeMiddleware
 from mcp_server.services import Services, build_services
@@ -140,6 +142,7 @@ def build_app(settings: Settings, telemetry: Telemetry, services: Services | Non
             continue
         module.register(registry, services)
     registry.load_plugins(services)
-    for route in build_routes(services):
+    routes = [*build_routes(services), *build_rest_routes(mcp, registry), build_openapi_route(mcp, registry, settings)]
+    for route in routes:
         mcp.custom_route(route.path, methods=sorted(route.methods or ()))(route.endpoint)
     return App(mcp=mcp, services=services, registry=registry)

@@ -14,6 +14,7 @@ import uvicorn
 import observability
 from mcp_server import __version__
 from mcp_server.app import App, build_app, telemetry_config
+from mcp_server.http.asgi import build_http_app
 from mcp_server.http.routes import build_metrics_app
 from mcp_server.settings import Settings
 
@@ -66,7 +67,7 @@ def _uvicorn(app: Any, host: str, port: int, grace_s: float) -> _Uvicorn:
 
 
 async def _serve_http(app: App, settings: Settings) -> None:
-    server = _uvicorn(app.mcp.http_app(path="/mcp"), settings.host, settings.port, settings.shutdown_grace_s)
+    server = _uvicorn(build_http_app(app), settings.host, settings.port, settings.shutdown_grace_s)
     loop = asyncio.get_running_loop()
 
     def stop() -> None:

@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         default=None, description="Bearer token for `/admin/*`; without it the admin endpoints do not exist."
     )
     metrics_public: bool = Field(default=False, description="Serve `/metrics` without the auth token.")
+    allowed_origins: Annotated[list[str], NoDecode] | None = Field(
+        default=None,
+        description="Browser origins allowed on HTTP (comma-separated, `*` globs); others get 403.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] | None = Field(
+        default=None, description="Extra Host header values accepted on HTTP (comma-separated)."
+    )
     data_dir: Path = Field(
         default_factory=_default_data_dir, description="Where the context store and traces file live."
     )
@@ -161,7 +168,7 @@ class Settings(BaseSettings):
         description="OTEL_EXPORTER_OTLP_PROTOCOL (the spec's default, http/protobuf).",
     )
 
-    @field_validator("blocked_commands", "tools", "allowed_commands", mode="before")
+    @field_validator("blocked_commands", "tools", "allowed_commands", "allowed_origins", "allowed_hosts", mode="before")
     @classmethod
     def _names(cls, value: Any) -> Any:
         return _split_names(value)
