@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
+from pathlib import Path
 
 import yaml
 from conftest import require_binary
@@ -64,3 +66,17 @@ class TestCompose:
                       env=_compose_env(GRAFANA_ADMIN_PASSWORD="test-password"))
         assert result.returncode != 0
         assert "MCP_SERVER_AUTH_TOKEN" in result.stderr
+
+    def test_make_writes_private_random_secrets_that_compose_accepts(self, tmp_path: Path) -> None:
+        """`make .env` (run by `make stack`) writes both secrets, mode 600, and compose resolves with them."""
+        make = require_binary("make")
+        result = _run([make, "-s", "-f", str(REPO / "Makefile"), "-C", str(tmp_path), ".env"], env=_compose_env())
+        assert result.returncode == 0, result.stderr
+        env_file = tmp_path / ".env"
+        values = dict(line.split("=", 1) for line in env_file.read_text(encoding="utf-8").splitlines())
+        assert set(values) == set(_SECRETS) and all(len(value) >= 24 for value in values.values())
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        assert values["MCP_SERVER_AUTH_TOKEN"] not in result.stdout + result.stderr
+        compose = [require_binary("docker-compose"), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config", "-q"]
+        checked = _run(compose, env=_compose_env())
+        assert checked.returncode == 0, checked.stderr
