@@ -68,7 +68,10 @@ class PrometheusServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        msg = "prometheus did not become ready:\n" + self._log_path.read_text(encoding="utf-8")[-3000:]
+        msg = (
+            "prometheus did not become ready:\n"
+            + self._log_path.read_text(encoding="utf-8")[-3000:]
+        )
         raise RuntimeError(msg)
 
     def query(self, expr: str, **params: str) -> list[dict[str, Any]]:
@@ -77,7 +80,9 @@ class PrometheusServer:
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
         """Range query, as Grafana sends for a time-series panel; the result matrix."""
-        data = self.get("/api/v1/query_range", query=expr, start=str(start), end=str(end), step=str(step))
+        data = self.get(
+            "/api/v1/query_range", query=expr, start=str(start), end=str(end), step=str(step)
+        )
         return list(data["result"])
 
     def label_values(self, label: str, selector: str) -> list[str]:

@@ -95,7 +95,9 @@ def datasource_queries() -> list[Query]:
     queries = []
     for source in load_yaml(DATASOURCES_FILE)["datasources"]:
         for query in source.get("jsonData", {}).get("tracesToMetrics", {}).get("queries", []):
-            queries.append(Query(DATASOURCES_FILE.name, query["name"], query["query"].replace("$$", "$")))
+            queries.append(
+                Query(DATASOURCES_FILE.name, query["name"], query["query"].replace("$$", "$"))
+            )
     return queries
 
 
@@ -125,3 +127,20 @@ def compose() -> dict[str, Any]:
 def datasources() -> dict[str, dict[str, Any]]:
     """Provisioned Grafana data sources by uid."""
     return {source["uid"]: source for source in load_yaml(DATASOURCES_FILE)["datasources"]}
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """The Dockerfile as (INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def dockerfile_health_probe() -> list[str]:
+    """The exec-form command of the Dockerfile's HEALTHCHECK."""
+    (arguments,) = [value for op, value in dockerfile_instructions() if op == "HEALTHCHECK"]
+    return list(json.loads(arguments.split(" CMD ", 1)[1]))

@@ -12,15 +12,15 @@ Grafana sends it, variables filled in, and must return at least one finite value
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import re
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,9 +30,8 @@ from fastmcp import Client
 from tests.helpers import promql
 from tests.helpers.otlp_receiver import HttpOtlpReceiver
 from tests.helpers.prometheus_process import PrometheusServer
-from tests.helpers.server_process import HttpServer, server_env
+from tests.helpers.server_process import HttpServer, free_port, server_env
 from tests.helpers.stack_files import (
-    DOCKERFILE,
     PROMETHEUS_DIR,
     Query,
     alert_rules,
@@ -40,6 +39,7 @@ from tests.helpers.stack_files import (
     dashboard_files,
     dashboard_queries,
     datasource_queries,
+    dockerfile_health_probe,
     interpolate,
     load_dashboard,
     load_yaml,
@@ -132,12 +132,17 @@ def _prometheus_config(target: str) -> dict[str, Any]:
     (job,) = [job for job in config["scrape_configs"] if job["job_name"] == SERVER_JOB]
     job["static_configs"] = [{"targets": [target]}]
     config["scrape_configs"] = [job]
-    config["global"] = {"scrape_interval": f"{SCRAPE_S:g}s", "evaluation_interval": f"{SCRAPE_S:g}s"}
+    config["global"] = {
+        "scrape_interval": f"{SCRAPE_S:g}s",
+        "evaluation_interval": f"{SCRAPE_S:g}s",
+    }
     config["rule_files"] = [str(PROMETHEUS_DIR / name) for name in config["rule_files"]]
     return config
 
 
-def _wait_for_scrapes(prometheus: PrometheusServer, traffic: Traffic, scrapes: int, timeout: float = 60.0) -> None:
+def _wait_for_scrapes(
+    prometheus: PrometheusServer, traffic: Traffic, scrapes: int, timeout: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout
     expr = f'count_over_time(up{{job="{SERVER_JOB}"}}[1m]) >= {scrapes} and up{{job="{SERVER_JOB}"}} == 1'
     while time.monotonic() < deadline:
@@ -176,15 +181,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     base = tmp_path_factory.mktemp("stack")
     (base / "root").mkdir()
     with HttpOtlpReceiver() as receiver:
-        env = server_env(base / "data", base / "root", {
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{receiver.endpoint}/v1/traces",
-            "OTEL_BSP_SCHEDULE_DELAY": "500",
-        })
+        env = server_env(
+            base / "data",
+            base / "root",
+            {
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{receiver.endpoint}/v1/traces",
+                "OTEL_BSP_SCHEDULE_DELAY": "500",
+            },
+        )
         with HttpServer(env) as server:
             traffic = Traffic(server.url).start()
             target = server.base_url.removeprefix("http://")
-            prometheus = PrometheusServer(binary, _prometheus_config(target), base / "prometheus").wait_ready()
+            prometheus = PrometheusServer(
+                binary, _prometheus_config(target), base / "prometheus"
+            ).wait_ready()
             try:
                 _wait_for_scrapes(prometheus, traffic, scrapes=6)
                 yield LiveStack(prometheus, server, traffic, _resolve_variables(prometheus))
@@ -206,7 +217,9 @@ def test_expression_returns_data(stack: LiveStack, query: Query) -> None:
     expr = interpolate(query.expr, stack.values)
     now = time.time()
     result = stack.prometheus.query_range(expr, start=now - 5, end=now, step=SCRAPE_S)
-    finite = [value for series in result for _, value in series["values"] if math.isfinite(float(value))]
+    finite = [
+        value for series in result for _, value in series["values"] if math.isfinite(float(value))
+    ]
     assert finite, f"{query.id} returned no data: {expr}"
     assert not stack.traffic.failures, stack.traffic.failures[:3]
 
@@ -214,18 +227,24 @@ def test_expression_returns_data(stack: LiveStack, query: Query) -> None:
 class TestRulesOnPrometheus:
     def test_every_alert_rule_is_loaded_and_evaluates_without_error(self, stack: LiveStack) -> None:
         """The real rule engine loaded alerts.yml and each rule's last evaluation was healthy."""
-        time.sleep(2 * SCRAPE_S)  # at least one evaluation round after start-up
         groups = stack.prometheus.get("/api/v1/rules")["groups"]
-        health = {rule["name"]: (rule["health"], rule.get("lastError", "")) for g in groups for rule in g["rules"]}
+        rules = [rule for group in groups for rule in group["rules"]]
+        health = {rule["name"]: (rule["health"], rule.get("lastError", "")) for rule in rules}
         assert health == {rule["alert"]: ("ok", "") for rule in alert_rules()}
+        # The fixture waited for several scrapes at a 1 s evaluation interval: each rule ran.
+        assert all(not rule["lastEvaluation"].startswith("0001") for rule in rules)
 
-    def test_error_ratio_alert_goes_pending_for_exactly_the_failing_tools(self, stack: LiveStack) -> None:
+    def test_error_ratio_alert_goes_pending_for_exactly_the_failing_tools(
+        self, stack: LiveStack
+    ) -> None:
         """Half of calculate's and context_get's calls fail: those two alerts are pending, no other.
 
         Pending, not firing: the rule holds for 10 minutes before it fires (promtool tests that).
         """
         alerts = stack.prometheus.get("/api/v1/alerts")["alerts"]
-        assert {(a["labels"]["alertname"], a["labels"].get("mcp_tool_name"), a["state"]) for a in alerts} == {
+        assert {
+            (a["labels"]["alertname"], a["labels"].get("mcp_tool_name"), a["state"]) for a in alerts
+        } == {
             ("MCPToolHighErrorRatio", "calculate", "pending"),
             ("MCPToolHighErrorRatio", "context_get", "pending"),
         }
@@ -236,14 +255,21 @@ class TestHealthProbes:
         """Run a container health-check command here, aimed at the test server's port."""
         command = [part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in command]
         assert command[0] == "python"
-        return subprocess.run([".venv/bin/python" if Path(".venv/bin/python").exists() else "python3", *command[1:]],
-                              capture_output=True, text=True, timeout=30, check=False)
+        return subprocess.run(
+            [sys.executable, *command[1:]],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
 
-    def test_compose_and_dockerfile_probes_pass_against_the_real_server(self, stack: LiveStack) -> None:
+    def test_compose_and_dockerfile_probes_pass_against_the_real_server(
+        self, stack: LiveStack
+    ) -> None:
         """The server's health checks (compose and image) succeed on a live server."""
         port = int(stack.server.base_url.rsplit(":", 1)[1])
         compose_probe = compose()["services"]["mcp-observatory"]["healthcheck"]["test"][1:]
-        image_probe = json.loads(DOCKERFILE.read_text(encoding="utf-8").split("CMD ", 1)[1].split("\n", 1)[0])
+        image_probe = dockerfile_health_probe()
         for command in (compose_probe, image_probe):
             result = self._probe(command, port)
             assert result.returncode == 0, result.stderr
@@ -251,8 +277,6 @@ class TestHealthProbes:
     def test_server_probe_fails_when_nothing_listens(self) -> None:
         """The same probe exits non-zero when the server is not there (it can fail)."""
         compose_probe = compose()["services"]["mcp-observatory"]["healthcheck"]["test"][1:]
-        from tests.helpers.server_process import free_port
-
         result = self._probe(compose_probe, free_port())
         assert result.returncode != 0
 
@@ -260,7 +284,5 @@ class TestHealthProbes:
         """Compose's Prometheus health check asks a path that real Prometheus serves."""
         probe = compose()["services"]["prometheus"]["healthcheck"]["test"]
         path = probe[-1].split("9090", 1)[1]
-        import urllib.request
-
         with urllib.request.urlopen(stack.prometheus.url + path, timeout=5) as response:
             assert response.status == 200

@@ -19,21 +19,30 @@ import pytest
 
 from tests.helpers.stack_files import (
     COLLECTOR_FILE,
-    DOCKERFILE,
     JAEGER_FILE,
     PROMETHEUS_DIR,
     REPO,
     compose,
     datasources,
+    dockerfile_health_probe,
+    dockerfile_instructions,
     load_yaml,
 )
 
 _KINDS = ("receivers", "processors", "exporters", "connectors", "extensions")
 # Deprecated aliases of renamed Collector components (snake_case renames, 0.14x).
-_DEPRECATED = {"otlphttp": "otlp_http", "spanmetrics": "span_metrics", "prometheusremotewrite": "prometheus_remote_write",
-               "logging": "debug", "memorylimiter": "memory_limiter"}
+_DEPRECATED = {
+    "otlphttp": "otlp_http",
+    "spanmetrics": "span_metrics",
+    "prometheusremotewrite": "prometheus_remote_write",
+    "logging": "debug",
+    "memorylimiter": "memory_limiter",
+}
 _ENV_DEFAULT = re.compile(r"\$\{env:\w+:-([^}]*)\}")
-_CONFIGS = [pytest.param(COLLECTOR_FILE, id="otel-collector"), pytest.param(JAEGER_FILE, id="jaeger")]
+_CONFIGS = [
+    pytest.param(COLLECTOR_FILE, id="otel-collector"),
+    pytest.param(JAEGER_FILE, id="jaeger"),
+]
 
 
 def _port(endpoint: str) -> int:
@@ -125,7 +134,10 @@ class TestCollector:
         text = COLLECTOR_FILE.read_text(encoding="utf-8")
         hosts = {_host(match.group(0) + ":1") for match in _ENV_DEFAULT.finditer(text)}
         assert hosts == {"127.0.0.1"}
-        assert compose()["services"]["otel-collector"]["environment"]["OTEL_COLLECTOR_HOST"] == "0.0.0.0"
+        assert (
+            compose()["services"]["otel-collector"]["environment"]["OTEL_COLLECTOR_HOST"]
+            == "0.0.0.0"
+        )
 
 
 class TestPortsAgree:
@@ -134,7 +146,11 @@ class TestPortsAgree:
         environment = compose()["services"]["mcp-observatory"]["environment"]
         url = urlsplit(environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])
         protocols = load_yaml(COLLECTOR_FILE)["receivers"]["otlp"]["protocols"]
-        assert (url.hostname, url.port, url.path) == ("otel-collector", _port(protocols["http"]["endpoint"]), "/v1/traces")
+        assert (url.hostname, url.port, url.path) == (
+            "otel-collector",
+            _port(protocols["http"]["endpoint"]),
+            "/v1/traces",
+        )
         assert environment["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
         assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in environment, "metrics must not also be pushed"
 
@@ -143,7 +159,9 @@ class TestPortsAgree:
         endpoint = load_yaml(COLLECTOR_FILE)["exporters"]["otlp_grpc/jaeger"]["endpoint"]
         jaeger = load_yaml(JAEGER_FILE)
         assert _host(endpoint) == "jaeger" and "jaeger" in compose()["services"]
-        assert _port(endpoint) == _port(jaeger["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"])
+        assert _port(endpoint) == _port(
+            jaeger["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+        )
 
     def test_prometheus_scrapes_ports_that_listen(self) -> None:
         """Each scrape target is a compose service on the port its config listens on."""
@@ -152,10 +170,14 @@ class TestPortsAgree:
             "mcp-observatory": f"mcp-observatory:{compose()['services']['mcp-observatory']['environment']['MCP_SERVER_PORT']}",
             "otel-collector": f"otel-collector:{_port(collector['exporters']['prometheus']['endpoint'])}",
             "otel-collector-internal": "otel-collector:{}".format(
-                collector["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"]
+                collector["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"][
+                    "prometheus"
+                ]["port"]
             ),
             "jaeger": "jaeger:{}".format(
-                jaeger["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"]
+                jaeger["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"][
+                    "prometheus"
+                ]["port"]
             ),
             "prometheus": "localhost:9090",
         }
@@ -170,7 +192,9 @@ class TestPortsAgree:
         sources = datasources()
         assert sources["prometheus"]["url"] == "http://prometheus:9090"
         assert sources["jaeger"]["url"] == f"http://jaeger:{query_port}"
-        backend = jaeger["extensions"]["jaeger_storage"]["metric_backends"]["promstore"]["prometheus"]
+        backend = jaeger["extensions"]["jaeger_storage"]["metric_backends"]["promstore"][
+            "prometheus"
+        ]
         assert backend["endpoint"] == "http://prometheus:9090"
         assert query_port in _published("jaeger") and 9090 in _published("prometheus")
 
@@ -194,7 +218,9 @@ class TestCompose:
         """`--config=...` of the Collector and Jaeger is where compose mounts their file."""
         for name, source in (("otel-collector", COLLECTOR_FILE), ("jaeger", JAEGER_FILE)):
             service = compose()["services"][name]
-            (flag,) = [argument for argument in service["command"] if argument.startswith("--config=")]
+            (flag,) = [
+                argument for argument in service["command"] if argument.startswith("--config=")
+            ]
             relative = f"./{source.relative_to(REPO)}"
             assert f"{relative}:{flag.removeprefix('--config=')}:ro" in service["volumes"], name
 
@@ -210,7 +236,11 @@ class TestCompose:
         services = compose()["services"]
         for name, service in services.items():
             for dependency, condition in service.get("depends_on", {}).items():
-                wanted = "service_healthy" if "healthcheck" in services[dependency] else "service_started"
+                wanted = (
+                    "service_healthy"
+                    if "healthcheck" in services[dependency]
+                    else "service_started"
+                )
                 assert condition == {"condition": wanted}, f"{name} -> {dependency}"
 
     def test_no_secret_has_a_value_in_the_file(self) -> None:
@@ -222,14 +252,9 @@ class TestCompose:
 
 
 class TestDockerfile:
-    def _instructions(self) -> list[tuple[str, str]]:
-        text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
-        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-        return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
-
     def test_final_stage_is_slim_python_and_runs_as_a_non_root_user(self) -> None:
         """The image the server runs in is python:3.11-slim with a numeric non-root USER."""
-        instructions = self._instructions()
+        instructions = dockerfile_instructions()
         final_from = [value for op, value in instructions if op == "FROM"][-1]
         assert final_from.split()[0] == "python:3.11-slim"
         (user,) = [value for op, value in instructions if op == "USER"]
@@ -237,15 +262,18 @@ class TestDockerfile:
 
     def test_health_check_asks_healthz(self) -> None:
         """HEALTHCHECK probes /healthz on the port the server is told to serve."""
-        instructions = dict(self._instructions())
-        probe = instructions["HEALTHCHECK"]
-        assert "/healthz" in probe and "127.0.0.1:8000" in probe
+        instructions = dict(dockerfile_instructions())
+        probe = dockerfile_health_probe()
+        assert "/healthz" in probe[-1] and "127.0.0.1:8000" in probe[-1]
         command = json.loads(instructions["CMD"])
-        assert command[command.index("--port") + 1] == "8000" and command[command.index("--host") + 1] == "0.0.0.0"
+        assert (
+            command[command.index("--port") + 1] == "8000"
+            and command[command.index("--host") + 1] == "0.0.0.0"
+        )
 
     def test_every_copied_path_exists(self) -> None:
         """COPY sources are in the repository (a build fails on a missing one)."""
-        for op, value in self._instructions():
+        for op, value in dockerfile_instructions():
             if op == "COPY" and "--from=" not in value:
                 for source in shlex.split(value)[:-1]:
                     assert (REPO / source).exists(), source
