@@ -54,7 +54,7 @@ class PrometheusServer:
             raise RuntimeError(msg)
         return body["data"]
 
-    def wait_ready(self, timeout: float = 30.0) -> PrometheusServer:
+    def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait for `/-/ready`; raise with the log if Prometheus exits or stays unready."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -63,7 +63,7 @@ class PrometheusServer:
             try:
                 with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as response:
                     if response.status == 200:
-                        return self
+                        return
             except (urllib.error.URLError, ConnectionError):
                 pass
             time.sleep(0.1)

@@ -82,7 +82,6 @@ class Traffic:
     """Mixed tool calls in a background thread until stopped."""
 
     url: str
-    rounds: int = 0
     failures: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -101,7 +100,6 @@ class Traffic:
             # The test thread reports this; an exception here would only kill the thread.
             except Exception as exc:  # noqa: BLE001
                 self.failures.append(repr(exc))
-            self.rounds += 1
             await asyncio.sleep(0.05)
 
     def start(self) -> Traffic:
@@ -155,7 +153,10 @@ def _wait_for_scrapes(
 
 
 def _resolve_variables(prometheus: PrometheusServer) -> dict[str, str]:
-    """Values Grafana would give the dashboards' variables: job and instance from Prometheus."""
+    """Values Grafana would give the dashboards' variables: job and instance from Prometheus.
+
+    Every dashboard declares the same variables (tests/unit/stack/test_dashboards.py).
+    """
     values = {
         "__interval": f"{INTERVAL_S:g}s",
         "__rate_interval": f"{rate_interval(INTERVAL_S, SCRAPE_S):g}s",
@@ -192,11 +193,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         )
         with HttpServer(env) as server:
             traffic = Traffic(server.url).start()
-            target = server.base_url.removeprefix("http://")
-            prometheus = PrometheusServer(
-                binary, _prometheus_config(target), base / "prometheus"
-            ).wait_ready()
+            config = _prometheus_config(server.base_url.removeprefix("http://"))
+            prometheus = PrometheusServer(binary, config, base / "prometheus")
             try:
+                prometheus.wait_ready()
                 _wait_for_scrapes(prometheus, traffic, scrapes=6)
                 yield LiveStack(prometheus, server, traffic, _resolve_variables(prometheus))
             finally:

@@ -140,6 +140,13 @@ class TestDashboard:
             assert grid["x"] + grid["w"] <= 24, panel["title"]
 
 
+class TestVariablesAgree:
+    def test_every_dashboard_declares_the_same_variables(self) -> None:
+        """Links between dashboards carry the variables over, so they must mean the same thing."""
+        declared = [variables(load_dashboard(path)) for path in dashboard_files()]
+        assert all(found == declared[0] for found in declared[1:])
+
+
 class TestTraceLinks:
     def _links(self) -> list[tuple[str, dict[str, Any]]]:
         return [
