@@ -36,6 +36,7 @@ class Query:
     source: str  # "mcp-tools-red.json", "alerts.yml", "datasources.yaml"
     title: str  # panel title, alert name, or data-source query name
     expr: str
+    legend: str = ""  # Grafana legendFormat, e.g. "{{mcp_tool_name}}"
 
     @property
     def id(self) -> str:
@@ -74,7 +75,12 @@ def variables(dashboard: Mapping[str, Any]) -> list[dict[str, Any]]:
 def dashboard_queries() -> list[Query]:
     """Every panel target expression of every dashboard."""
     return [
-        Query(path.name, f"{panel['title']} [{target['refId']}]", target["expr"])
+        Query(
+            path.name,
+            f"{panel['title']} [{target['refId']}]",
+            target["expr"],
+            target.get("legendFormat", ""),
+        )
         for path in dashboard_files()
         for panel in panels(load_dashboard(path))
         for target in panel.get("targets", [])

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest import require_binary
 from fastmcp import Client
 
+from tests.conftest import require_binary
 from tests.helpers import promql
 from tests.helpers.otlp_receiver import HttpOtlpReceiver
 from tests.helpers.prometheus_process import PrometheusServer
@@ -213,7 +213,10 @@ class TestVariables:
 
 @pytest.mark.parametrize("query", [pytest.param(q, id=q.id) for q in _ALL_QUERIES])
 def test_expression_returns_data(stack: LiveStack, query: Query) -> None:
-    """The query, as Grafana (or the rule engine) sends it, returns at least one finite value."""
+    """The query, as Grafana (or the rule engine) sends it, returns at least one finite value.
+
+    Every label the panel's legend names ({{mcp_tool_name}}) is on every series returned.
+    """
     expr = interpolate(query.expr, stack.values)
     now = time.time()
     result = stack.prometheus.query_range(expr, start=now - 5, end=now, step=SCRAPE_S)
@@ -221,6 +224,9 @@ def test_expression_returns_data(stack: LiveStack, query: Query) -> None:
         value for series in result for _, value in series["values"] if math.isfinite(float(value))
     ]
     assert finite, f"{query.id} returned no data: {expr}"
+    legend_labels = re.findall(r"\{\{\s*(\w+)\s*\}\}", query.legend)
+    for series in result:
+        assert all(series["metric"].get(label) for label in legend_labels), (query.id, series)
     assert not stack.traffic.failures, stack.traffic.failures[:3]
 
 

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from conftest import require_binary
 
+from tests.conftest import require_binary
 from tests.helpers.stack_files import COMPOSE_FILE, PROMETHEUS_DIR, REPO, alert_rules
 
 _SECRETS = {"MCP_SERVER_AUTH_TOKEN": "test-token", "GRAFANA_ADMIN_PASSWORD": "test-password"}
