@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +61,12 @@ def _host(endpoint: str) -> str:
     return urlsplit(endpoint if "://" in endpoint else f"tcp://{endpoint}").hostname or ""
 
 
+def _telemetry_listener(config: dict[str, Any]) -> tuple[str, int]:
+    """Host and port where a Collector-based config serves its own metrics."""
+    exporter = config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
+    return exporter["prometheus"]["host"], int(exporter["prometheus"]["port"])
+
+
 def _pipeline_uses(config: dict[str, Any]) -> dict[str, set[str]]:
     """Component ids used per kind, over all pipelines and the service's extensions."""
     used: dict[str, set[str]] = {kind: set() for kind in _KINDS}
@@ -92,6 +99,14 @@ class TestPipelines:
         used = _pipeline_uses(config)
         for kind in _KINDS:
             assert used[kind] == set(config.get(kind) or {}), kind
+
+    def test_connectors_leave_one_pipeline_and_enter_another(self, path: Path) -> None:
+        """A connector is an exporter of some pipeline and a receiver of another."""
+        config = load_yaml(path)
+        pipelines = config["service"]["pipelines"].values()
+        for connector in config.get("connectors") or {}:
+            assert any(connector in pipeline["exporters"] for pipeline in pipelines), connector
+            assert any(connector in pipeline["receivers"] for pipeline in pipelines), connector
 
     def test_pipelines_have_a_signal_type_and_both_ends(self, path: Path) -> None:
         """Each pipeline is traces/metrics/logs[/name] with receivers and exporters."""
@@ -130,14 +145,21 @@ class TestCollector:
         assert {4317, 4318} <= _published("otel-collector")
 
     def test_listeners_default_to_loopback_and_compose_opens_them(self) -> None:
-        """Outside compose the Collector listens on 127.0.0.1; compose sets OTEL_COLLECTOR_HOST."""
-        text = COLLECTOR_FILE.read_text(encoding="utf-8")
-        hosts = {_host(match.group(0) + ":1") for match in _ENV_DEFAULT.finditer(text)}
-        assert hosts == {"127.0.0.1"}
-        assert (
-            compose()["services"]["otel-collector"]["environment"]["OTEL_COLLECTOR_HOST"]
-            == "0.0.0.0"
-        )
+        """Outside compose every listener is on 127.0.0.1; compose sets OTEL_COLLECTOR_HOST."""
+        config = load_yaml(COLLECTOR_FILE)
+        telemetry_host, telemetry_port = _telemetry_listener(config)
+        listeners = [
+            *(
+                protocol["endpoint"]
+                for protocol in config["receivers"]["otlp"]["protocols"].values()
+            ),
+            config["extensions"]["health_check"]["endpoint"],
+            config["exporters"]["prometheus"]["endpoint"],
+            f"{telemetry_host}:{telemetry_port}",
+        ]
+        assert {_host(listener) for listener in listeners} == {"127.0.0.1"}
+        environment = compose()["services"]["otel-collector"]["environment"]
+        assert environment["OTEL_COLLECTOR_HOST"] == "0.0.0.0"
 
 
 class TestPortsAgree:
@@ -166,19 +188,12 @@ class TestPortsAgree:
     def test_prometheus_scrapes_ports_that_listen(self) -> None:
         """Each scrape target is a compose service on the port its config listens on."""
         collector, jaeger = load_yaml(COLLECTOR_FILE), load_yaml(JAEGER_FILE)
+        server_port = compose()["services"]["mcp-observatory"]["environment"]["MCP_SERVER_PORT"]
         expected = {
-            "mcp-observatory": f"mcp-observatory:{compose()['services']['mcp-observatory']['environment']['MCP_SERVER_PORT']}",
+            "mcp-observatory": f"mcp-observatory:{server_port}",
             "otel-collector": f"otel-collector:{_port(collector['exporters']['prometheus']['endpoint'])}",
-            "otel-collector-internal": "otel-collector:{}".format(
-                collector["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"][
-                    "prometheus"
-                ]["port"]
-            ),
-            "jaeger": "jaeger:{}".format(
-                jaeger["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"][
-                    "prometheus"
-                ]["port"]
-            ),
+            "otel-collector-internal": f"otel-collector:{_telemetry_listener(collector)[1]}",
+            "jaeger": f"jaeger:{_telemetry_listener(jaeger)[1]}",
             "prometheus": "localhost:9090",
         }
         jobs = load_yaml(PROMETHEUS_DIR / "prometheus.yml")["scrape_configs"]
@@ -277,3 +292,16 @@ class TestDockerfile:
             if op == "COPY" and "--from=" not in value:
                 for source in shlex.split(value)[:-1]:
                     assert (REPO / source).exists(), source
+
+    def test_build_context_keeps_what_pip_install_needs(self) -> None:
+        """.dockerignore drops everything but the metadata and every package pyproject names."""
+        patterns = [line.strip() for line in (REPO / ".dockerignore").read_text().splitlines()]
+        patterns = [line for line in patterns if line and not line.startswith("#")]
+        assert patterns[0] == "*"
+        kept = {line.removeprefix("!").rstrip("/") for line in patterns if line.startswith("!")}
+        pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+        packages = {
+            name.rstrip("*")
+            for name in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+        }
+        assert {"pyproject.toml", pyproject["project"]["readme"], *packages} <= kept
