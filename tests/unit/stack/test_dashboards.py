@@ -77,12 +77,13 @@ class TestMetricsExist:
                     queries.append(
                         (f"{path.name}: ${variable['name']}", _variable_selector(variable["query"]))
                     )
+        exposed.add("up")  # written by Prometheus for each scrape, not by the server
         missing = {
-            where: sorted(promql.metric_names(interpolate(expr, _PLACEHOLDERS)) - exposed - {"up"})
+            where: sorted(promql.metric_names(interpolate(expr, _PLACEHOLDERS)) - exposed)
             for where, expr in queries
         }
         assert {where: names for where, names in missing.items() if names} == {}
-        assert len(queries) > 40, "the dashboards lost their queries"
+        assert len(dashboard_files()) >= 2 and all(expr for _where, expr in queries)
 
 
 @pytest.mark.parametrize("path", _DASHBOARDS)
