@@ -28,7 +28,7 @@ from fastmcp import Client
 
 from tests.conftest import require_binary
 from tests.helpers import promql
-from tests.helpers.otlp_receiver import HttpOtlpReceiver
+from tests.helpers.otlp_receiver import HttpOtlpReceiver, Received
 from tests.helpers.prometheus_process import PrometheusServer
 from tests.helpers.server_process import HttpServer, free_port, server_env
 from tests.helpers.stack_files import (
@@ -119,6 +119,7 @@ class LiveStack:
     server: HttpServer
     traffic: Traffic
     values: dict[str, str]
+    traces: Received
 
 
 def _prometheus_config(target: str) -> dict[str, Any]:
@@ -198,7 +199,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
             try:
                 prometheus.wait_ready()
                 _wait_for_scrapes(prometheus, traffic, scrapes=6)
-                yield LiveStack(prometheus, server, traffic, _resolve_variables(prometheus))
+                values = _resolve_variables(prometheus)
+                yield LiveStack(prometheus, server, traffic, values, receiver.received)
             finally:
                 traffic.stop()
                 prometheus.stop()
@@ -228,6 +230,18 @@ def test_expression_returns_data(stack: LiveStack, query: Query) -> None:
     for series in result:
         assert all(series["metric"].get(label) for label in legend_labels), (query.id, series)
     assert not stack.traffic.failures, stack.traffic.failures[:3]
+
+
+class TestTraceLinksMatchTheSpans:
+    def test_spans_carry_the_service_and_operation_the_jaeger_links_search(
+        self, stack: LiveStack
+    ) -> None:
+        """Spans sent over OTLP are `mcp.tool.<tool>` of service $service, as the links assume."""
+        assert stack.traces.wait_for(
+            lambda received: "mcp.tool.calculate" in {span.name for span in received.spans()}
+        )
+        services = {resource.get("service.name") for resource in stack.traces.resources()}
+        assert services == {stack.values["service"]}
 
 
 class TestRulesOnPrometheus:
