@@ -38,16 +38,25 @@ test: install-test system-deps
 bench: install-test
 	$(PY) bench/run_all.py
 
-## stack: the bundled Collector, Jaeger, Prometheus and Grafana with the server (Docker)
-stack:
-	docker compose up -d --build
-	@echo "Grafana:    http://localhost:3000  (dashboards: MCP Tools RED, MCP Runtime)"
+## stack: the server with the bundled Collector, Jaeger, Prometheus and Grafana (Docker)
+COMPOSE ?= docker compose
+stack: .env
+	$(COMPOSE) up -d --build --wait
+	@echo "Grafana:    http://localhost:3000  (dashboards: MCP Tools (RED), MCP Runtime; admin password in .env)"
 	@echo "Jaeger UI:  http://localhost:16686"
-	@echo "Prometheus: http://localhost:9090"
-	@echo "MCP:        http://localhost:8000/mcp"
+	@echo "Prometheus: http://localhost:9090  (alerts: http://localhost:9090/alerts)"
+	@echo "MCP:        http://localhost:8000/mcp  (Authorization: Bearer <MCP_SERVER_AUTH_TOKEN from .env>)"
+
+# Fresh random secrets for the stack, readable by you only; never committed (.gitignore).
+.env:
+	@umask 077; { \
+	  echo "MCP_SERVER_AUTH_TOKEN=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(32))')"; \
+	  echo "GRAFANA_ADMIN_PASSWORD=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(18))')"; \
+	} > $@
+	@echo "wrote $@ with a new MCP_SERVER_AUTH_TOKEN and GRAFANA_ADMIN_PASSWORD"
 
 stack-down:
-	docker compose down
+	$(COMPOSE) down
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

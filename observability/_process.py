@@ -26,8 +26,15 @@ SYSTEM_METRICS_CONFIG: dict[str, list[str] | None] = {
 
 
 def instrument_system_metrics(meter_provider: MeterProvider) -> SystemMetricsInstrumentor:
-    """Register the psutil gauges on `meter_provider` (once per process; later calls are no-ops)."""
+    """Register the psutil gauges on `meter_provider`, the latest one set up in the process.
+
+    The instrumentor is a process-wide singleton that instruments once; a later set-up (each
+    test's telemetry, with its own registry) would otherwise get no process gauges at all.
+    Its `uninstrument` removes nothing, so re-instrumenting only binds the gauges to the new
+    provider as well.
+    """
     instrumentor = SystemMetricsInstrumentor(config=SYSTEM_METRICS_CONFIG)
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(meter_provider=meter_provider)
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+    instrumentor.instrument(meter_provider=meter_provider)
     return instrumentor
