@@ -39,35 +39,36 @@ def _shown(raw: str) -> str:
     return repr(raw if len(raw) <= 200 else raw[:200] + "...")
 
 
+_ERRNO_ERRORS: dict[int, tuple[type[ToolServerError], str]] = {
+    errno.ENOENT: (NotFoundError, "{path} does not exist; list_directory shows what is there"),
+    errno.ENOTDIR: (NotFoundError, "{path} (or a component of it) is not a directory"),
+    errno.EEXIST: (AlreadyExistsError, "{path} already exists"),
+    errno.EACCES: (PermissionDeniedError, "the operating system denied access to {path}"),
+    errno.EPERM: (PermissionDeniedError, "the operating system denied access to {path}"),
+    errno.EROFS: (PermissionDeniedError, "{path} is on a read-only filesystem"),
+    errno.ELOOP: (PathOutsideRootsError, "{path} crosses a symlink that changed or loops; refused"),
+    errno.EISDIR: (InvalidArgumentsError, "{path} is a directory; use list_directory or a file path"),
+    errno.ENOTEMPTY: (InvalidArgumentsError, "directory {path} is not empty"),
+    errno.ENAMETOOLONG: (InvalidArgumentsError, "a name in {path} is too long for the filesystem"),
+    errno.EXDEV: (InvalidArgumentsError, "{path} is on another filesystem; moving across filesystems is not supported"),
+    errno.ENOSPC: (ResourceLimitError, "the filesystem refused {path}: {reason}"),
+    errno.EDQUOT: (ResourceLimitError, "the filesystem refused {path}: {reason}"),
+    errno.EFBIG: (ResourceLimitError, "the filesystem refused {path}: {reason}"),
+    errno.ENOMEM: (ResourceLimitError, "the filesystem refused {path}: {reason}"),
+}
+
+
 def translate_os_error(exc: OSError, raw: str) -> ToolServerError | None:
     """The taxonomy error for a filesystem failure on the client's path `raw`, or None.
 
     None means the errno is unexpected; the caller re-raises the original so it becomes
     `internal_error` with the stack trace on the span.
     """
-    shown = _shown(raw)
-    code = exc.errno
-    if code == errno.ENOENT:
-        return NotFoundError(f"{shown} does not exist; list_directory shows what is there")
-    if code == errno.ENOTDIR:
-        return NotFoundError(f"{shown} (or a component of it) is not a directory")
-    if code == errno.EEXIST:
-        return AlreadyExistsError(f"{shown} already exists")
-    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return PermissionDeniedError(f"the operating system denied access to {shown}")
-    if code == errno.ELOOP:
-        return PathOutsideRootsError(f"{shown} crosses a symlink that changed or loops; refused")
-    if code == errno.EISDIR:
-        return InvalidArgumentsError(f"{shown} is a directory; use list_directory or a file path")
-    if code == errno.ENOTEMPTY:
-        return InvalidArgumentsError(f"directory {shown} is not empty")
-    if code == errno.ENAMETOOLONG:
-        return InvalidArgumentsError(f"a name in {shown} is too long for the filesystem")
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENOMEM):
-        return ResourceLimitError(f"the filesystem refused {shown}: {os.strerror(code)}")
-    if code == errno.EXDEV:
-        return InvalidArgumentsError(f"{shown} is on another filesystem; moving across filesystems is not supported")
-    return None
+    entry = _ERRNO_ERRORS.get(exc.errno) if exc.errno is not None else None
+    if entry is None:
+        return None
+    error_class, template = entry
+    return error_class(template.format(path=_shown(raw), reason=os.strerror(exc.errno or 0)))
 
 
 @contextmanager

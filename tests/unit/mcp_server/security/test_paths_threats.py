@@ -1,4 +1,7 @@
-"""The pure containment check, grouped by threat, and the resolving wrapper on real symlinks."""
+"""Near-miss tables for the pure containment check, grouped by threat, and wrapper edge cases.
+
+Complements `test_paths.py` (basic containment and the wrapper's main refusals).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import InvalidArgumentsError, PathOutsideRootsError
+from mcp_server.errors import PathOutsideRootsError
 from mcp_server.security.paths import containing_root, is_root, is_within_roots, validate_path
 
 ROOTS = ["/srv/root", "/data/projects"]
@@ -116,32 +119,13 @@ def _symlink(link: Path, target: Path | str) -> None:
 
 
 class TestValidatePathSymlinks:
-    def test_a_symlinked_directory_leading_out_is_refused(self, tree: tuple[Path, Path]) -> None:
-        """root/link -> outside: a path through the link resolves outside and is refused."""
+    def test_allow_dangling_returns_a_live_link_itself_not_its_outside_target(self, tree: tuple[Path, Path]) -> None:
+        """For delete and move, a link pointing out is the object itself (inside), not its target."""
         root, outside = tree
-        _symlink(root / "link", outside)
+        _symlink(root / "link", outside / "secret.txt")
+        assert validate_path("link", [root], allow_dangling=True) == root / "link"
         with pytest.raises(PathOutsideRootsError):
-            validate_path("link/secret.txt", [root])
-
-    def test_a_new_file_under_a_symlinked_parent_is_refused(self, tree: tuple[Path, Path]) -> None:
-        """The existing part of a not-yet-existing path is resolved, so the parent link counts."""
-        root, outside = tree
-        _symlink(root / "link", outside)
-        with pytest.raises(PathOutsideRootsError):
-            validate_path("link/a/b/new.txt", [root])
-
-    def test_a_dangling_symlink_as_last_component_is_refused(self, tree: tuple[Path, Path]) -> None:
-        """A dangling link could later be created outside: refused unless it is the object itself."""
-        root, outside = tree
-        _symlink(root / "dangling", outside / "missing")
-        with pytest.raises(PathOutsideRootsError):
-            validate_path("dangling", [root])
-
-    def test_allow_dangling_returns_the_link_itself(self, tree: tuple[Path, Path]) -> None:
-        """For delete and move, the link (inside) is the object, not its target."""
-        root, outside = tree
-        _symlink(root / "dangling", outside / "missing")
-        assert validate_path("dangling", [root], allow_dangling=True) == root / "dangling"
+            validate_path("link", [root])
 
     def test_a_symlink_inside_the_root_is_resolved_to_its_target(self, tree: tuple[Path, Path]) -> None:
         """Links that stay inside are fine and resolve to the real file."""
@@ -160,10 +144,3 @@ class TestValidatePathSymlinks:
         root, _outside = tree
         with pytest.raises(PathOutsideRootsError):
             validate_path("inside.txt\x00.png", [root])
-
-    @pytest.mark.parametrize("raw", ["", "   ", "a" * 5000])
-    def test_empty_or_overlong_paths_are_invalid_arguments(self, tree: tuple[Path, Path], raw: str) -> None:
-        """Bad shapes are argument errors, not containment errors."""
-        root, _outside = tree
-        with pytest.raises(InvalidArgumentsError):
-            validate_path(raw, [root])
