@@ -24,6 +24,7 @@ _EXTENSIONS = {
     ".rb": "ruby", ".php": "php", ".sh": "shell", ".bash": "shell", ".sql": "sql", ".lua": "lua",
     ".hs": "haskell", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".r": "r", ".pl": "perl",
 }  # fmt: skip
+_RAW_FIELDS = ("loc", "lloc", "sloc", "comments", "multi", "blank", "single_comments")
 _HASH = ("#",)
 _SLASHES = ("//", "/*", "*", "*/")
 _COMMENT_PREFIXES = {
@@ -77,7 +78,9 @@ def _names(nodes: Iterable[ast.expr]) -> list[str]:
     return [ast.unparse(node)[:120] for node in nodes]
 
 
-def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None, radon_blocks: dict[int, Any]) -> dict[str, Any]:
+def _function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None, radon_blocks: dict[int, Any]
+) -> dict[str, Any]:
     block = radon_blocks.get(node.lineno)
     complexity = block.complexity if block is not None else 1
     arguments = node.args
@@ -155,7 +158,7 @@ def analyze_python(source: str) -> dict[str, Any]:
     return {
         **result,
         "syntax_error": None,
-        "raw": {name: getattr(raw, name) for name in ("loc", "lloc", "sloc", "comments", "multi", "blank", "single_comments")},
+        "raw": {name: getattr(raw, name) for name in _RAW_FIELDS},
         "maintainability_index": round(maintainability, 2),
         "maintainability_rank": mi_rank(maintainability),
         "complexity": {

@@ -51,7 +51,8 @@ def _summary(samples: list[dict[str, Any]], *fields: str) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for field in fields:
         values = [sample[field] for sample in samples if sample.get(field) is not None]
-        summary[field] = {"avg": round(sum(values) / len(values), 2) if values else None, "max": max(values, default=None)}
+        average = round(sum(values) / len(values), 2) if values else None
+        summary[field] = {"avg": average, "max": max(values, default=None)}
     return summary
 
 

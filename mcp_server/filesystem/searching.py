@@ -122,7 +122,9 @@ def _kind(name: str, dir_fd: int) -> str:
         return "vanished"
 
 
-def _visit(names: list[str], top: str, dir_fd: int, kind: str, match: Callable[[str], bool], regex: Any, state: SearchState) -> None:
+def _visit(
+    names: list[str], top: str, dir_fd: int, kind: str, match: Callable[[str], bool], regex: Any, state: SearchState
+) -> None:
     for name in names:
         if state.full or state.out_of_time():
             return
@@ -139,7 +141,9 @@ def _visit(names: list[str], top: str, dir_fd: int, kind: str, match: Callable[[
                 _search_content(text, relative, regex, state)
 
 
-def search_tree(dir_fd: int, state: SearchState, match: Callable[[str], bool], regex: Any, include_hidden: bool) -> None:
+def search_tree(
+    dir_fd: int, state: SearchState, match: Callable[[str], bool], regex: Any, include_hidden: bool
+) -> None:
     """Walk the tree under `dir_fd` (symlinks not followed), filling `state` until a bound hits."""
     for top, dirnames, filenames, top_fd in os.fwalk(".", dir_fd=dir_fd, follow_symlinks=False):
         if not include_hidden:

@@ -25,6 +25,7 @@ from mcp_server.errors import (
     InvalidArgumentsError,
     NotFoundError,
     PermissionDeniedError,
+    ResourceLimitError,
 )
 from mcp_server.filesystem.anchored import open_directory, open_file_at, open_parent, open_regular_file, os_errors
 from mcp_server.filesystem.atomic import existing_status, write_atomic
@@ -86,7 +87,8 @@ class Workspace:
                 return {"path": str(path), **read_base64(fd, status)}
             content, cached = load_content(fd, status, path, self.cache)
             lines = require_text(content, raw)
-        return {"path": str(path), "encoding": "text", "size_bytes": status.st_size, "cached": cached, **page(lines, offset, limit)}
+        shown = page(lines, offset, limit)
+        return {"path": str(path), "encoding": "text", "size_bytes": status.st_size, "cached": cached, **shown}
 
     def write(self, raw: str, data: bytes, *, mode: WriteMode, create_parents: bool) -> dict[str, Any]:
         """Write a file atomically (`create` refuses an existing file; `append` rewrites it whole)."""
@@ -97,7 +99,7 @@ class Workspace:
                 data = _current_bytes(dir_fd, name) + data
                 if len(data) > MAX_READ_BYTES:
                     message = f"appending would make the file larger than {MAX_READ_BYTES} bytes"
-                    raise InvalidArgumentsError(message)
+                    raise ResourceLimitError(message)
             try:
                 created = write_atomic(dir_fd, name, data, exclusive=mode == "create")
             except FileExistsError as exc:
@@ -259,7 +261,7 @@ def _current_text(dir_fd: int, name: str, raw: str) -> str:
     with open_file_at(dir_fd, name) as (fd, status):
         if status.st_size > MAX_EDIT_BYTES:
             message = f"{raw!r} has {status.st_size} bytes; edit_file handles files up to {MAX_EDIT_BYTES}"
-            raise InvalidArgumentsError(message)
+            raise ResourceLimitError(message)
         text = decode_text(read_all(fd, MAX_EDIT_BYTES))
     if text is None:
         message = f"{raw!r} is binary (or not UTF-8); edit_file edits text files"

@@ -33,6 +33,15 @@ def read_source(raw: str, roots: list[Path]) -> tuple[str, Path]:
     return text, path
 
 
+def existing_path(raw: str, roots: list[Path]) -> Path:
+    """A validated path that exists (blocking)."""
+    path = validate_path(raw, roots)
+    if not path.exists():
+        message = f"{raw!r} does not exist; list_directory shows what is there"
+        raise NotFoundError(message)
+    return path
+
+
 def managed_pid(processes: Any, process_id: str) -> int:
     """The OS pid of a process this server started, looked up in `services.processes`.
 
@@ -61,7 +70,11 @@ def register(registry: ToolRegistry, services: Services) -> None:
         ] = None,
         language: Annotated[
             str | None,
-            Field(max_length=32, pattern=r"^[A-Za-z0-9+#_-]+$", description="e.g. 'python'; default: from the file extension, python for source text."),
+            Field(
+                max_length=32,
+                pattern=r"^[A-Za-z0-9+#_-]+$",
+                description="e.g. 'python'; default: from the file extension, python for source text.",
+            ),
         ] = None,
     ) -> dict[str, Any]:
         """Analyse source code given as a file path or as text (exactly one of them).
@@ -76,21 +89,24 @@ def register(registry: ToolRegistry, services: Services) -> None:
         if (path is None) == (source is None):
             message = "pass exactly one of path or source"
             raise InvalidArgumentsError(message)
+        resolved: Path | None = None
         if path is not None:
             source, resolved = await anyio.to_thread.run_sync(read_source, path, settings.allowed_roots)
-            name: str | None = resolved.name
-        else:
-            name = None
-        detected = detect_language(name, language)
-        analysis = await anyio.to_thread.run_sync(analyze_source, source, detected)
-        return {"path": None if path is None else str(resolved), **analysis}
+        language = detect_language(resolved.name if resolved else None, language)
+        analysis = await anyio.to_thread.run_sync(analyze_source, source, language)
+        return {"path": str(resolved) if resolved else None, **analysis}
 
     async def monitor_performance(
         duration_s: Annotated[float, Field(ge=0.1, le=30, description="Length of the sampling window.")] = 1.0,
-        interval_s: Annotated[float, Field(ge=0.05, le=10, description="Time between samples (at most 100 samples).")] = 0.5,
-        top: Annotated[int, Field(ge=0, le=50, description="How many top processes by CPU and by memory (0: none).")] = 5,
+        interval_s: Annotated[
+            float, Field(ge=0.05, le=10, description="Time between samples (at most 100 samples).")
+        ] = 0.5,
+        top: Annotated[
+            int, Field(ge=0, le=50, description="How many top processes by CPU and by memory (0: none).")
+        ] = 5,
         process_id: Annotated[
-            str | None, Field(min_length=1, max_length=64, description="Sample only this managed process and its children.")
+            str | None,
+            Field(min_length=1, max_length=64, description="Sample only this managed process and its children."),
         ] = None,
     ) -> dict[str, Any]:
         """Sample performance over a short window: CPU, memory, swap, disk and network bytes per
@@ -115,7 +131,8 @@ def register(registry: ToolRegistry, services: Services) -> None:
             Field(max_length=200, pattern=r"^[A-Za-z0-9_ .:()\[\]-]+$", description="Only tests matching (pytest -k)."),
         ] = None,
         timeout_s: Annotated[
-            float | None, Field(gt=0, le=3600, description="Wall-clock limit; default and maximum: the server's command timeout.")
+            float | None,
+            Field(gt=0, le=3600, description="Wall-clock limit; default and maximum: the server's command timeout."),
         ] = None,
     ) -> dict[str, Any]:
         """Run a pytest or unittest suite and report counts and the failing tests.
@@ -130,10 +147,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
         if timeout_s is not None and timeout_s > limit:
             message = f"timeout_s may not exceed the server's command timeout ({limit:g}s)"
             raise InvalidArgumentsError(message)
-        target = validate_path(path, settings.allowed_roots)
-        if not await anyio.Path(target).exists():
-            message = f"{path!r} does not exist; list_directory shows what is there"
-            raise NotFoundError(message)
+        target = await anyio.to_thread.run_sync(existing_path, path, settings.allowed_roots)
         request = SuiteRequest(target, runner, keyword, timeout_s or limit, settings.memory_limit_mb)
         return await run_suite(request, services.telemetry.tracer)
 

@@ -125,7 +125,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
         left by the previous edits; otherwise nothing is written and the error says how many
         times it was found. Edits apply all or nothing; the write is atomic. Files up to 4 MiB.
         Errors: invalid_arguments (count mismatch), binary_file, not_found,
-        path_outside_roots, permission_denied.
+        path_outside_roots, permission_denied, resource_limit (file too large).
         """
         plain = [Edit(spec.old_text, spec.new_text, spec.expected_count) for spec in edits]
         return await anyio.to_thread.run_sync(lambda: workspace.edit(path, plain, dry_run=dry_run))
@@ -151,7 +151,9 @@ def register(registry: ToolRegistry, services: Services) -> None:
             Field(
                 min_length=1,
                 max_length=500,
-                description="Glob: '*.py' matches names at any depth; with '/', the relative path ('src/**/test_*.py').",
+                description=(
+                    "Glob: '*.py' matches names at any depth; with '/', the relative path ('src/**/test_*.py')."
+                ),
             ),
         ] = "*",
         content_regex: Annotated[
