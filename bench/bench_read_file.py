@@ -89,7 +89,8 @@ async def measure(client: Client, tool: str, path: str, calls: int) -> dict[str,
         result = await client.call_tool_mcp(tool, {"path": path})
         latencies.append(time.perf_counter() - before)
         if result.is_error:
-            raise RuntimeError(f"{tool} failed: {result.content}")
+            message = f"{tool} failed: {result.content}"
+            raise RuntimeError(message)
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -126,7 +127,13 @@ def machine() -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")), "")
-    return {"platform": platform.platform(), "cpu_model": model, "cpu_count": os.cpu_count(), "python": platform.python_version()}
+    return {
+        "platform": platform.platform(),
+        "cpu_model": model,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+    }
 
 
 def versions(reference_entry: Path) -> dict[str, str]:
@@ -160,6 +167,7 @@ def main() -> None:
     options = parser.parse_args()
     if shutil.which("npm") is None or shutil.which("node") is None:
         sys.exit("node and npm are needed for the reference server")
+    host = machine()
     with tempfile.TemporaryDirectory(prefix="bench-read-file-") as scratch:
         base = Path(scratch)
         data = base / "data"
@@ -182,7 +190,7 @@ def main() -> None:
             "benchmark": "read_file calls per second over stdio, one client, sequential calls",
             "command": shlex.join([sys.executable, *sys.argv]),
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": machine(),
+            "machine": host,
             "versions": versions(entry),
             "parameters": {"rounds": options.rounds, "calls_per_round": options.calls, "file_bytes": sample.stat().st_size,
                            "file_lines": options.lines},

@@ -176,6 +176,14 @@ class TestDirectoriesAndSearch:
         capped = result_of(await call(client, "search_files", content_regex="TODO", max_results=1))
         assert (len(capped["matches"]), capped["truncated"]) == (1, True)
 
+    async def test_the_time_bound_stops_a_search_with_partial_results(self, client: Client, root_dir: Path) -> None:
+        """A search whose time bound has passed returns what it has, marked timed_out (not an error)."""
+        for n in range(20):
+            (root_dir / f"f{n}.txt").write_text("needle\n")
+        bounded = result_of(await call(client, "search_files", content_regex="needle", timeout_s=0.000001))
+        assert bounded["timed_out"] is True
+        assert len(bounded["matches"]) < 20
+
     async def test_create_directory_is_idempotent_and_file_info_describes_it(self, client: Client, root_dir: Path) -> None:
         """A second create reports created=false; file_info shows the directory's type and mode."""
         assert result_of(await call(client, "create_directory", path="x/y"))["created"] is True
