@@ -23,6 +23,7 @@ class Services:
     telemetry: Telemetry
     context_store: ContextStore
     system_info_cache: TTLCache[dict[str, Any]]
+    file_cache: TTLCache[Any]
     started_at: float = field(default_factory=time.time)
     processes: Any = None
     execution: str = "direct"
@@ -56,6 +57,8 @@ def build_services(settings: Settings, telemetry: Telemetry) -> Services:
             max_keys=settings.context_max_keys,
         ),
         system_info_cache=TTLCache("system_info", record, max_entries=4),
+        # Decoded file contents keyed by (path, size, mtime_ns, inode); see filesystem/reading.py.
+        file_cache=TTLCache("file", record, max_entries=512, max_bytes=64 * 1_048_576),
     )
     telemetry.gauges.set("mcp.processes.managed", lambda: [(float(services.managed_process_count()), {})])
     return services

@@ -17,25 +17,47 @@ from mcp_server.errors import InvalidArgumentsError, PathOutsideRootsError
 MAX_PATH_CHARS = 4096
 
 
+def containing_root(path: str, roots: Sequence[str]) -> str | None:
+    """The innermost root that contains an absolute, normalised path, by whole components.
+
+    Pure: no I/O, never raises. `/root2` is not inside `/root`; a root is inside itself. Any
+    malformed input (not a string, relative path, NUL byte, empty) gives None.
+
+    Args:
+        path: an absolute path (callers normalise it first).
+        roots: absolute, resolved roots.
+
+    Returns:
+        The matching root as given, or None.
+    """
+    if not isinstance(path, str) or not path or "\x00" in path or not path.startswith("/"):
+        return None
+    candidate = PurePosixPath(os.path.normpath(path))
+    best: str | None = None
+    for root in roots:
+        if not isinstance(root, str) or not root or "\x00" in root or not root.startswith("/"):
+            continue
+        if candidate.is_relative_to(PurePosixPath(root)) and (best is None or len(root) > len(best)):
+            best = root
+    return best
+
+
 def is_within_roots(path: str, roots: Sequence[str]) -> bool:
     """Whether an absolute, normalised path lies in one of the roots, by whole components.
 
-    Pure: no I/O. `/root2` is not inside `/root`; a root is inside itself. Any malformed input
-    (relative path, NUL byte, empty) is "no".
+    Pure: no I/O, never raises; see `containing_root` for the rules.
 
     Args:
         path: an absolute path (callers normalise it first).
         roots: absolute, resolved roots.
     """
-    if not path or "\x00" in path or not path.startswith("/"):
-        return False
-    candidate = PurePosixPath(os.path.normpath(path))
-    for root in roots:
-        if not root or "\x00" in root or not root.startswith("/"):
-            continue
-        if candidate == PurePosixPath(root) or candidate.is_relative_to(root):
-            return True
-    return False
+    return containing_root(path, roots) is not None
+
+
+def is_root(path: str, roots: Sequence[str]) -> bool:
+    """Whether a normalised absolute path is one of the roots itself (pure, never raises)."""
+    root = containing_root(path, roots)
+    return root is not None and PurePosixPath(os.path.normpath(path)) == PurePosixPath(root)
 
 
 def _refuse(raw: str) -> PathOutsideRootsError:
@@ -77,7 +99,8 @@ def validate_path(
     Args:
         raw: the path as the client sent it.
         roots: allowed roots, resolved once at start-up.
-        allow_dangling: accept a dangling symlink as the last component (for deleting it).
+        allow_dangling: when the last component is a symlink (dangling or not), resolve only
+            its parent and return the link itself: the object of a delete or a move.
 
     Returns:
         The resolved absolute path (symlinks resolved).
@@ -96,18 +119,17 @@ def validate_path(
     if "\x00" in raw:
         raise _refuse(raw)
     root_texts = [str(root) for root in roots]
-    candidate = raw if os.path.isabs(raw) else os.path.join(root_texts[0], raw)
+    candidate = os.path.normpath(raw if os.path.isabs(raw) else os.path.join(root_texts[0], raw))
     # Lexical check first: `..` escapes are refused before touching the filesystem.
-    if not is_within_roots(os.path.normpath(candidate), root_texts):
-        raise _refuse(raw)
-    if os.path.islink(candidate) and not os.path.exists(candidate) and not allow_dangling:
+    if not is_within_roots(candidate, root_texts):
         raise _refuse(raw)
     if allow_dangling and os.path.islink(candidate):
-        # Resolve only the parent: the link itself is the object (e.g. to delete it).
-        parent = _resolve(os.path.dirname(os.path.normpath(candidate)))
-        resolved = os.path.join(parent, os.path.basename(os.path.normpath(candidate)))
+        # Resolve only the parent: the link itself is the object (to delete or move it).
+        resolved = os.path.join(_resolve(os.path.dirname(candidate)), os.path.basename(candidate))
+    elif os.path.islink(candidate) and not os.path.exists(candidate):
+        raise _refuse(raw)
     else:
-        resolved = _resolve(os.path.normpath(candidate))
+        resolved = _resolve(candidate)
     if not is_within_roots(resolved, root_texts):
         raise _refuse(raw)
     return Path(resolved)

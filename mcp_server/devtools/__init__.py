@@ -1,0 +1,1 @@
+"""Development tools: code analysis, performance sampling and test runs."""

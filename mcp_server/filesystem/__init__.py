@@ -1,0 +1,1 @@
+"""File operations confined to the allowed roots: anchored opens, atomic writes, paging, edits, search."""
