@@ -1,20 +1,30 @@
 """Every metric instrument, declared once (SPEC 9.2), and the readers that feed OTLP and `/metrics`.
 
-One MeterProvider lives for the whole process with two readers: prometheus-client's (through
+One MeterProvider lives for the whole runtime with two readers: prometheus-client's (through
 `opentelemetry-exporter-prometheus`, into an injected `CollectorRegistry`) for `/metrics`, and
 `SwitchablePushReader` for OTLP. Both read the same instruments, so `/metrics` and OTLP agree.
-The push reader is our own because the SDK's `PeriodicExportingMetricReader` fixes its
-interval and exporter at construction, and SPEC 9.7 changes both at runtime; keeping the
-provider (rather than re-creating it) also keeps cumulative counters from resetting.
+
+Why the push reader is our own: the SDK's `PeriodicExportingMetricReader` fixes its exporter
+and interval at construction, and a reader cannot be removed from a MeterProvider, yet SPEC 9.7
+changes endpoint, protocol, headers, interval and resource at runtime. Re-creating the
+provider instead would mean re-creating every instrument (and the application's references to
+them) and would reset every cumulative counter, so a backend would see counters drop to zero.
+With one provider and a reader whose exporter, interval and resource can be replaced, no
+runtime change needs new instruments: the middleware keeps recording into the same ones.
+A swap first collects and exports everything recorded so far to the old exporter, then sends
+later collections to the new one; with cumulative temporality the new endpoint receives the
+running totals, so nothing is lost and each collection goes to exactly one endpoint.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from opentelemetry.metrics import CallbackOptions, Counter, Histogram, Meter, Observation, UpDownCounter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
@@ -24,6 +34,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
     ResourceMetrics,
 )
+from opentelemetry.sdk.environment_variables import OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT
 from opentelemetry.sdk.resources import Resource
 
 SEMCONV_DURATION_BUCKETS: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
@@ -31,7 +42,34 @@ SEMCONV_DURATION_BUCKETS: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 
 TOOL_DURATION_BUCKETS: tuple[float, ...] = (0.0005, 0.001, 0.002, 0.005, *SEMCONV_DURATION_BUCKETS)
 OUTPUT_SIZE_BUCKETS: tuple[float, ...] = tuple(float(4**n) for n in range(3, 13))  # 64 B .. 16 MiB
 _DEFAULT_EXPORT_INTERVAL_MS = 60_000
+_DEFAULT_EXPORT_TIMEOUT_MS = 30_000
 METER_NAME = "mcp-observatory"
+_log = structlog.get_logger("observability.metrics")
+
+
+def _env_millis(name: str, default: int) -> int:
+    """A positive millisecond count from the environment; the default (with a warning) if bad.
+
+    The same rule as the SDK's `PeriodicExportingMetricReader` for the same variables.
+    """
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        _log.warning("invalid_otel_environment_variable", name=name, value=raw, used=default)
+        return default
+    return value
+
+
+def resolve_export_interval_ms(interval_ms: int | None) -> int:
+    """The push interval: as given, else `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s."""
+    if interval_ms is not None:
+        return interval_ms
+    return _env_millis(OTEL_METRIC_EXPORT_INTERVAL, _DEFAULT_EXPORT_INTERVAL_MS)
 
 GaugeSource = Callable[[], Iterable[tuple[float, dict[str, str]]]]
 
@@ -147,13 +185,18 @@ class SwitchablePushReader(MetricReader):
     """Pushes collected metrics to a replaceable exporter at a replaceable interval.
 
     With no exporter it collects nothing (the embedded default serves `/metrics` only).
+
+    Args:
+        interval_ms: push interval; None reads `OTEL_METRIC_EXPORT_INTERVAL` (default 60 s).
     """
 
     def __init__(self, interval_ms: int | None = None) -> None:
         super().__init__(preferred_temporality={}, preferred_aggregation={})
         self._exporter: MetricExporter | None = None
-        self._interval_s = (interval_ms or _DEFAULT_EXPORT_INTERVAL_MS) / 1000
-        self._export_lock = threading.Lock()
+        self._interval_s = resolve_export_interval_ms(interval_ms) / 1000
+        self._timeout_ms = _env_millis(OTEL_METRIC_EXPORT_TIMEOUT, _DEFAULT_EXPORT_TIMEOUT_MS)
+        # Re-entrant: a swap holds it across collect() -> _receive_metrics() on one thread.
+        self._export_lock = threading.RLock()
         self._wake = threading.Event()
         self._stopping = False
         self._resource: Resource | None = None
@@ -166,7 +209,7 @@ class SwitchablePushReader(MetricReader):
         return int(self._interval_s * 1000)
 
     def set_interval(self, interval_ms: int) -> None:
-        """Use a new push interval from the next cycle on."""
+        """Use a new push interval from now on (the current wait is cut short)."""
         self._interval_s = interval_ms / 1000
         self._wake.set()
 
@@ -174,15 +217,17 @@ class SwitchablePushReader(MetricReader):
         """Export metrics as if they carried `resource` (None: the provider's own)."""
         self._resource = resource
 
-    def swap_exporter(self, exporter: MetricExporter | None, timeout_millis: float = 10_000) -> MetricExporter | None:
-        """Flush what was recorded to the old exporter, then send to `exporter` from now on.
+    def swap_exporter(self, exporter: MetricExporter | None) -> MetricExporter | None:
+        """Export what was recorded so far to the old exporter, then send to `exporter`.
+
+        Collect-and-swap is atomic: no periodic push can slip between them.
 
         Returns:
             The old exporter; the caller shuts it down.
         """
-        if self._exporter is not None:
-            self.collect(timeout_millis=timeout_millis)
         with self._export_lock:
+            if self._exporter is not None:
+                self._collect_safely()
             old, self._exporter = self._exporter, exporter
         return old
 
@@ -202,6 +247,14 @@ class SwitchablePushReader(MetricReader):
                 )
             exporter.export(metrics_data, timeout_millis=timeout_millis)
 
+    def _collect_safely(self) -> None:
+        try:
+            self.collect(timeout_millis=self._timeout_ms)
+        # Telemetry export boundary: a slow gauge callback (MetricsTimeoutError) or an exporter
+        # bug must not end the push thread, which would stop OTLP metrics for good.
+        except Exception as exc:  # noqa: BLE001
+            _log.warning("metrics_collection_failed", error=f"{type(exc).__name__}: {exc}")
+
     def _run(self) -> None:
         while True:
             woken = self._wake.wait(self._interval_s)
@@ -211,19 +264,20 @@ class SwitchablePushReader(MetricReader):
                 self._wake.clear()
                 continue
             if self._exporter is not None:
-                self.collect(timeout_millis=self._interval_s * 1000)
+                self._collect_safely()
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         """Collect and export now."""
-        if self._exporter is not None:
-            super().force_flush(timeout_millis=timeout_millis)
-            return self._exporter.force_flush(timeout_millis)
-        return True
+        exporter = self._exporter
+        if exporter is None:
+            return True
+        super().force_flush(timeout_millis=timeout_millis)
+        return exporter.force_flush(timeout_millis)
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         """Export one last time, stop the thread and shut the exporter down."""
         if self._exporter is not None:
-            self.collect(timeout_millis=timeout_millis)
+            self._collect_safely()
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout=timeout_millis / 1000)
