@@ -52,9 +52,10 @@ class ExporterHealth:
         """Start a new generation for a new exporter; returns its number.
 
         The current endpoint's state (last success, last error, consecutive failures) starts
-        afresh; the totals keep counting.
+        afresh, and its first failure is logged at once; the totals keep counting.
         """
         with self._lock:
+            self._last_log = 0.0
             self.generation += 1
             self.target = target
             self.last_success_unix = None

@@ -223,8 +223,9 @@ def build_batch_processor(
     if exporter is None:
         return None
     processor = BatchSpanProcessor(exporter, meter_provider=meter_provider)
-    # The SDK (1.45) keeps its processor-metrics object on the private batching core; the
-    # hook has no public setter. tests/integration/test_reconfigure.py fails if this moves.
+    # The SDK (1.45) keeps its processor-metrics object on the private batching core and the
+    # hook has no public setter; the queue-full test in
+    # tests/integration/test_reconfiguration_while_serving.py fails if this moves.
     core = getattr(processor, "_batch_processor", None)
     if core is not None and hasattr(core, "_metrics"):
         core._metrics = _DropCounter(core._metrics, on_drop)  # noqa: SLF001
