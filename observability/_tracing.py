@@ -189,7 +189,9 @@ class _DropCounter:
     A full BatchSpanProcessor queue drops a span silently (one rate-limited SDK log line, and
     `otel.sdk.processor.span.processed{error.type=queue_full}` only when the opt-in
     `OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED` is set). SPEC 9.5 wants every drop counted, so
-    we hook the one place the SDK reports it.
+    we hook the one place the SDK reports it. The SDK tests for a full queue before it appends,
+    so a batch its worker takes at that instant can make it count a drop that did not happen:
+    the count may run a little high under such a race, never low.
     """
 
     def __init__(self, inner: Any, on_drop: Callable[[int], None]) -> None:

@@ -337,6 +337,7 @@ class TestDownEndpoint:
             apply_telemetry_update(running.telemetry, {"endpoint": endpoint}, "http")
             running.recorder.clear()
             dropped_before = running.telemetry.health["traces"].dropped_items
+            exported_before = running.telemetry.health["traces"].exported_items
             async with Client(running.app.mcp) as client:
                 for n in range(30):
                     await _calculate(client, f"{n}-1")
@@ -351,7 +352,11 @@ class TestDownEndpoint:
         traces = status["traces"]
         assert endpoint in traces["target"] and traces["last_success_unix"] is None
         assert traces["consecutive_failures"] >= 1 and status["metrics"]["consecutive_failures"] >= 1
-        assert traces["dropped_queue_full"] > 0, "the 8-span queue overflowed while the exporter hung"
-        assert dropped == spans_since_switch, "every span since the switch is counted as dropped"
+        if down == "black-hole":  # the exporter hangs 0.5 s per batch of 4: 120 spans overflow 8 slots
+            assert traces["dropped_queue_full"] > 0, "queue-full drops are counted"
+        # >=, not ==: the SDK counts a queue-full drop before it appends, so a batch the worker
+        # takes at that instant can make it count a span that then fails export (counted twice).
+        assert dropped >= spans_since_switch, "every span since the switch is counted as dropped"
+        assert status["traces"]["exported_items"] == exported_before, "none reached the dead endpoint"
         assert ready["ready"] is True
         assert ready["checks"]["telemetry"]["traces"]["consecutive_failures"] >= 1
