@@ -11,9 +11,10 @@ provider instead would mean re-creating every instrument (and the application's 
 them) and would reset every cumulative counter, so a backend would see counters drop to zero.
 With one provider and a reader whose exporter, interval and resource can be replaced, no
 runtime change needs new instruments: the middleware keeps recording into the same ones.
-A swap first collects and exports everything recorded so far to the old exporter, then sends
-later collections to the new one; with cumulative temporality the new endpoint receives the
-running totals, so nothing is lost and each collection goes to exactly one endpoint.
+A swap collects everything recorded so far as the old exporter's last batch and installs the
+new exporter in one step; later collections go to the new one. With cumulative temporality
+the new endpoint receives the running totals, so nothing is lost, and each collection goes
+to exactly one endpoint.
 """
 
 from __future__ import annotations
@@ -193,13 +194,15 @@ class SwitchablePushReader(MetricReader):
     def __init__(self, interval_ms: int | None = None) -> None:
         super().__init__(preferred_temporality={}, preferred_aggregation={})
         self._exporter: MetricExporter | None = None
+        self._resource: Resource | None = None
         self._interval_s = resolve_export_interval_ms(interval_ms) / 1000
         self._timeout_ms = _env_millis(OTEL_METRIC_EXPORT_TIMEOUT, _DEFAULT_EXPORT_TIMEOUT_MS)
-        # Re-entrant: a swap holds it across collect() -> _receive_metrics() on one thread.
-        self._export_lock = threading.RLock()
+        # Guards exporter, resource and capture; never held while exporting. Re-entrant: a
+        # swap holds it across collect() -> _receive_metrics() on one thread.
+        self._lock = threading.RLock()
+        self._captured: list[MetricsData] | None = None
         self._wake = threading.Event()
         self._stopping = False
-        self._resource: Resource | None = None
         self._thread = threading.Thread(target=self._run, name="otel-metrics-push", daemon=True)
         self._thread.start()
 
@@ -213,31 +216,34 @@ class SwitchablePushReader(MetricReader):
         self._interval_s = interval_ms / 1000
         self._wake.set()
 
-    def set_resource(self, resource: Resource | None) -> None:
-        """Export metrics as if they carried `resource` (None: the provider's own)."""
-        self._resource = resource
+    def swap_exporter(
+        self, exporter: MetricExporter | None, resource: Resource | None
+    ) -> tuple[MetricExporter | None, MetricsData | None]:
+        """Send later collections to `exporter` (labelled with `resource`; None: the provider's).
 
-    def swap_exporter(self, exporter: MetricExporter | None) -> MetricExporter | None:
-        """Export what was recorded so far to the old exporter, then send to `exporter`.
-
-        Collect-and-swap is atomic: no periodic push can slip between them.
+        Atomically collects what was recorded so far, for the old exporter, and swaps: no
+        periodic push slips in between. Collecting is in memory; exporting that last batch
+        (which may wait on a dead endpoint) is left to the caller.
 
         Returns:
-            The old exporter; the caller shuts it down.
+            The old exporter and its last batch (both None when there was no exporter).
         """
-        with self._export_lock:
+        with self._lock:
+            final: MetricsData | None = None
             if self._exporter is not None:
-                self._collect_safely()
-            old, self._exporter = self._exporter, exporter
-        return old
+                self._captured = []
+                try:
+                    self._collect_safely()
+                    final = self._captured[0] if self._captured else None
+                finally:
+                    self._captured = None
+            old, self._exporter, self._resource = self._exporter, exporter, resource
+        return old, final
 
     def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> None:
         if metrics_data is None:
             return
-        with self._export_lock:
-            exporter = self._exporter
-            if exporter is None:
-                return
+        with self._lock:
             if self._resource is not None:
                 metrics_data = MetricsData(
                     resource_metrics=[
@@ -245,6 +251,11 @@ class SwitchablePushReader(MetricReader):
                         for rm in metrics_data.resource_metrics
                     ]
                 )
+            if self._captured is not None:  # a swap is collecting the old exporter's last batch
+                self._captured.append(metrics_data)
+                return
+            exporter = self._exporter
+        if exporter is not None:
             exporter.export(metrics_data, timeout_millis=timeout_millis)
 
     def _collect_safely(self) -> None:
@@ -281,7 +292,7 @@ class SwitchablePushReader(MetricReader):
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout=timeout_millis / 1000)
-        with self._export_lock:
+        with self._lock:
             exporter, self._exporter = self._exporter, None
         if exporter is not None:
             exporter.shutdown(timeout_millis=timeout_millis)

@@ -6,10 +6,11 @@ later `setup()` or `Telemetry.reconfigure()`; see `_tracing` and `_metrics` for 
 
 `Telemetry.reconfigure()` builds the whole new pipeline (exporters, sampler, resource) before
 touching the running one, so a change that cannot be built leaves the old one in place. It
-then switches traces (swap, drain the old queue to the old endpoint within a deadline) and
-metrics (export to the old endpoint, swap). Reconfigurations are serialised by a lock and run
-on the caller's thread: callers on an event loop hand them to a worker thread, because the
-drain may wait on a slow old endpoint. Tool calls never take that lock.
+then swaps traces (new BatchSpanProcessor) and metrics (the reader's last batch for the old
+exporter is collected in the same step) and hands the old pipeline to a background drain
+(`_drain`), which delivers it to the old endpoint within a deadline. Reconfigurations are
+serialised by a lock; they are quick, but callers on an event loop still run them on a worker
+thread since one may wait for another. Tool calls never take that lock.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.metrics.export import MetricExporter, MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
 from observability._config import ExportConfig, TelemetryConfig
+from observability._drain import Drains
 from observability._exporters import build_metric_exporter, build_span_exporter, describe_target
 from observability._health import ExporterHealth, HealthTrackingMetricExporter, HealthTrackingSpanExporter
 from observability._logging import configure_logging, get_logger
@@ -70,6 +73,13 @@ class _Pipeline:
     metric_exporter: Any
     traces_target: str
     metrics_target: str
+
+
+def _finish_metric_exporter(exporter: MetricExporter, last_batch: MetricsData | None) -> None:
+    """Send a replaced exporter its last batch, then shut it down (on a drain thread)."""
+    if last_batch is not None:
+        exporter.export(last_batch)
+    exporter.shutdown()
 
 
 def describe_export(export: ExportConfig) -> dict[str, Any]:
@@ -122,6 +132,7 @@ class Telemetry:
         self._export = config.export
         self._push_reader: SwitchablePushReader | None = None
         self._span_exporter: HealthTrackingSpanExporter | None = None
+        self._drains = Drains()
         self._meter_provider: Any = NoOpMeterProvider()
         if config.enabled:
             self._start()
@@ -177,7 +188,7 @@ class Telemetry:
         )
 
     def _apply_export(self, export: ExportConfig) -> None:
-        """Point traces and metrics at `export`; what the old targets had goes to them first."""
+        """Point traces and metrics at `export`; what the old targets had is drained to them."""
         pipeline = self._build_pipeline(export)
         self._switch_traces(export, pipeline)
         self._switch_metrics(export, pipeline)
@@ -196,8 +207,9 @@ class Telemetry:
         old_processor = _global_tracing.processor.swap(processor)
         old_exporter, self._span_exporter = self._span_exporter, exporter
         if old_exporter is not None:
+            # Bounded: after the deadline the old queue is counted as dropped, not sent.
             old_exporter.retire(time.monotonic() + DRAIN_TIMEOUT_S)
-        old_processor.shutdown()
+            self._drains.start("traces", old_processor.shutdown)
 
     def _switch_metrics(self, export: ExportConfig, pipeline: _Pipeline) -> None:
         assert self._push_reader is not None
@@ -206,11 +218,10 @@ class Telemetry:
         exporter = None
         if pipeline.metric_exporter is not None:
             exporter = HealthTrackingMetricExporter(pipeline.metric_exporter, health, generation)
-        self._push_reader.set_resource(pipeline.resource)
-        old_exporter = self._push_reader.swap_exporter(exporter)
-        if old_exporter is not None:
-            old_exporter.shutdown()
+        old_exporter, last_batch = self._push_reader.swap_exporter(exporter, pipeline.resource)
         self._push_reader.set_interval(resolve_export_interval_ms(export.export_interval_ms))
+        if old_exporter is not None:
+            self._drains.start("metrics", lambda: _finish_metric_exporter(old_exporter, last_batch))
 
     def reconfigure(
         self, change: ExportConfig | Callable[[ExportConfig], ExportConfig], source: str
@@ -286,9 +297,10 @@ class Telemetry:
         }
 
     def force_flush(self, timeout_millis: int = 10_000) -> None:
-        """Export everything recorded so far."""
+        """Export everything recorded so far, including what replaced pipelines still drain."""
         if not self.enabled:
             return
+        self._drains.wait(timeout_millis / 1000)
         if _global_tracing is not None:
             _global_tracing.processor.force_flush(timeout_millis)
         if self._push_reader is not None:
@@ -304,6 +316,7 @@ class Telemetry:
                 if self._span_exporter is not None:
                     self._span_exporter.retire(time.monotonic() + timeout_millis / 1000)
                 old.shutdown()
+            self._drains.wait(timeout_millis / 1000)
             self._meter_provider.shutdown(timeout_millis=timeout_millis)
             self._push_reader = None
 

@@ -102,11 +102,16 @@ async def _http(app: App) -> AsyncIterator[httpx2.AsyncClient]:
 
 
 class TestSwitch:
+    @pytest.fixture(autouse=True)
+    def _no_scheduled_span_exports(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Spans leave only through a drain, a full batch or force_flush, not a 5 s timer."""
+        monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "600000")
+
     @pytest.mark.parametrize("protocol", PROTOCOLS)
     async def test_calls_before_the_switch_reach_a_and_after_it_reach_b_exactly_once(
         self, start: Any, receiver: Any, protocol: str
     ) -> None:
-        """The tool switches A -> B: earlier spans are already at A when it returns, later ones at B."""
+        """The tool switches A -> B: earlier spans drain to A, later ones reach B, each exactly once."""
         a, b = receiver(protocol), receiver(protocol)
         running = start(otlp_endpoint=a.endpoint, otlp_protocol=protocol)
         before, after = [f"{n}*1" for n in range(10)], [f"{n}*1" for n in range(10, 20)]
@@ -117,7 +122,8 @@ class TestSwitch:
             with capture_logs() as logs:
                 result = await client.call_tool_mcp("configure_telemetry", switch)
             assert not result.is_error, result.content
-            assert _expressions(a) == Counter(before), "flushed to A before the switch returned"
+            drained = a.received.wait_for(lambda r: _expressions(a) == Counter(before))
+            assert drained, "the old pipeline delivers what it had to A by itself"
             for expression in after:
                 await _calculate(client, expression)
         running.telemetry.force_flush()
@@ -192,6 +198,7 @@ class TestSwitch:
                 await _calculate(client, f"{n}+1")
             assert a.received.wait_for(lambda r: _calls_counter(a) == 3), "200 ms pushes reach A"
             await client.call_tool_mcp("configure_telemetry", {"endpoint": b.endpoint})
+            running.telemetry.force_flush()  # waits for A's last batch, drained in the background
             pushes_to_a = len(a.received.metric_requests)
             for n in range(2):
                 await _calculate(client, f"{n}+2")
