@@ -101,6 +101,16 @@ def validate_endpoint(value: object) -> str:
     return value
 
 
+def _bounded_object(value: object, limit: int, shape: str) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        msg = f"must be an object of {shape}"
+        raise ValueError(msg)
+    if len(value) > limit:
+        msg = f"must have at most {limit} entries"
+        raise ValueError(msg)
+    return value
+
+
 def _header_problem(name: object, value: object) -> str | None:
     if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
         return f"{str(name)[:40]!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)"
@@ -122,12 +132,7 @@ def validate_headers(value: object) -> dict[str, str]:
         ValueError: not an object of string names and values, or a name or value that is
             not a valid header (control characters, line breaks, reserved names).
     """
-    if not isinstance(value, Mapping):
-        msg = "must be an object of header name -> value"
-        raise ValueError(msg)
-    if len(value) > MAX_HEADERS:
-        msg = f"at most {MAX_HEADERS} headers"
-        raise ValueError(msg)
+    value = _bounded_object(value, MAX_HEADERS, "header name -> value")
     problems = [problem for name, item in value.items() if (problem := _header_problem(name, item))]
     lowered = [str(name).lower() for name in value]
     if len(set(lowered)) != len(lowered):
@@ -143,12 +148,7 @@ def validate_resource_attributes(value: object) -> dict[str, ResourceValue]:
     Raises:
         ValueError: not such an object, or too many or too long entries.
     """
-    if not isinstance(value, Mapping):
-        msg = "must be an object of attribute name -> string, number or boolean"
-        raise ValueError(msg)
-    if len(value) > MAX_RESOURCE_ATTRIBUTES:
-        msg = f"at most {MAX_RESOURCE_ATTRIBUTES} attributes"
-        raise ValueError(msg)
+    value = _bounded_object(value, MAX_RESOURCE_ATTRIBUTES, "attribute name -> string, number or boolean")
     for name, item in value.items():
         if not isinstance(name, str) or not name or len(name) > 255:
             msg = f"attribute name {str(name)[:40]!r} must be a non-empty string of at most 255 chars"
@@ -289,8 +289,8 @@ def _apply(telemetry: Telemetry, derive: Callable[[ExportConfig], ExportConfig],
 def apply_telemetry_update(telemetry: Telemetry, update: object, source: str) -> dict[str, Any]:
     """Validate a partial update (the SPEC 9.7 JSON object), merge it and apply it.
 
-    Blocking (the old endpoint is flushed first): call it from a worker thread when on an
-    event loop.
+    Returns within milliseconds (the old pipeline drains in the background), but switches
+    are serialised: call it from a worker thread when on an event loop.
 
     Args:
         telemetry: the live runtime.

@@ -92,7 +92,7 @@ def admin_routes(services: Services) -> list[Route]:
         if problem is not None:
             return problem
         try:
-            # Off the event loop: the old endpoint is flushed first, which may wait on it.
+            # Off the event loop: switches are serialised, so this one may wait for another.
             result = await anyio.to_thread.run_sync(apply_telemetry_update, telemetry, update, "http")
         except ReconfigurationError as exc:
             return _error(422, str(exc), "invalid_arguments")

@@ -119,7 +119,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
         }
         update = {key: value for key, value in given.items() if value is not _OMITTED}
         try:
-            # Off the event loop: the old endpoint is flushed first, which may wait on it.
+            # Off the event loop: switches are serialised, so this one may wait for another.
             return await anyio.to_thread.run_sync(apply_telemetry_update, services.telemetry, update, "tool")
         except (ReconfigurationError, TelemetryDisabledError) as exc:
             message = str(exc)

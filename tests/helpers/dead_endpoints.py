@@ -6,6 +6,7 @@ refusals and real read timeouts.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -46,10 +47,8 @@ class BlackHoleListener:
 
     def __exit__(self, *exc: object) -> None:
         self._closed.set()
-        try:
+        with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
-        except OSError:
-            pass
         self._socket.close()
         for connection in self._held:
             connection.close()

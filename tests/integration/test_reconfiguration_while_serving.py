@@ -76,11 +76,7 @@ async def _calculate(client: Client, expression: str) -> None:
 
 def _expressions(target: Any) -> Counter[str]:
     """How often each calculate call (by its unique expression) reached the receiver."""
-    seen: Counter[str] = Counter()
-    for span in target.received.spans():
-        if span.name == "mcp.tool.calculate":
-            seen[json.loads(attributes_dict(span.attributes)["mcp.tool.arguments"])["expression"]] += 1
-    return seen
+    return target.received.argument_counts("mcp.tool.calculate", "expression")
 
 
 def _calls_counter(target: Any) -> float:
