@@ -333,7 +333,7 @@ class TestDownEndpoint:
     async def test_calls_succeed_and_the_failures_and_drops_show_in_exporter_health(
         self, start: Any, receiver: Any, down: str
     ) -> None:
-        """Every call succeeds; telemetry_status and /readyz count failures and every dropped span."""
+        """Every call succeeds; telemetry_status, telemetry://status and /readyz show the failures and drops."""
         running = start(otlp_endpoint=receiver().endpoint, admin_token=ADMIN_TOKEN)
         with BlackHoleListener() as hole:
             endpoint = closed_port_endpoint() if down == "closed-port" else hole.endpoint
@@ -346,6 +346,7 @@ class TestDownEndpoint:
                     await _calculate(client, f"{n}-1")
                 running.telemetry.force_flush()
                 status = (await client.call_tool_mcp("telemetry_status", {})).structured_content["result"]
+                (resource,) = await client.read_resource("telemetry://status")
             async with _http(running.app) as http:
                 ready = (await http.get("/readyz")).json()
             running.telemetry.force_flush()
@@ -361,5 +362,6 @@ class TestDownEndpoint:
         # takes at that instant can make it count a span that then fails export (counted twice).
         assert dropped >= spans_since_switch, "every span since the switch is counted as dropped"
         assert status["traces"]["exported_items"] == exported_before, "none reached the dead endpoint"
+        assert json.loads(resource.text)["traces"]["consecutive_failures"] >= 1
         assert ready["ready"] is True
         assert ready["checks"]["telemetry"]["traces"]["consecutive_failures"] >= 1

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from observability import ExportConfig
+from observability import ExportConfig, TelemetryConfig, TelemetryDisabledError, apply_telemetry_update
 from observability._health import ExporterHealth
 from observability._metrics import resolve_export_interval_ms
 from observability._reconfigure import ReconfigurationError, export_problems, merge_update, parse_update
+from observability.testing import setup_for_tests
 
 
 def _refusal(update: Any) -> ReconfigurationError:
@@ -127,3 +128,11 @@ class TestPushInterval:
         assert resolve_export_interval_ms(None) == 1500
         monkeypatch.setenv("OTEL_METRIC_EXPORT_INTERVAL", "soon")
         assert resolve_export_interval_ms(None) == 60_000
+
+
+class TestDisabledTelemetry:
+    def test_a_change_to_disabled_telemetry_is_refused_with_the_reason(self) -> None:
+        """With telemetry off there is nothing to re-point; the message says how to fix it."""
+        telemetry, _ = setup_for_tests(TelemetryConfig(enabled=False))
+        with pytest.raises(TelemetryDisabledError, match="restart with it on"):
+            apply_telemetry_update(telemetry, {"sampler_ratio": 0.5}, "tool")
