@@ -62,28 +62,37 @@ def _otlp_header_values() -> list[str]:
     return values
 
 
+def export_config(settings: Settings) -> ExportConfig:
+    """The runtime-changeable part of the telemetry settings (start-up and SIGHUP)."""
+    headers = settings.otlp_headers
+    return ExportConfig(
+        endpoint=settings.otlp_endpoint,
+        traces_endpoint=settings.otlp_traces_endpoint,
+        metrics_endpoint=settings.otlp_metrics_endpoint,
+        protocol=settings.otlp_protocol,
+        headers=None if headers is None else {name: value.get_secret_value() for name, value in headers.items()},
+        sampler_ratio=settings.sampler_ratio,
+        export_interval_ms=settings.export_interval_ms,
+        resource_attributes=dict(settings.resource_attributes),
+    )
+
+
 def telemetry_config(settings: Settings) -> TelemetryConfig:
     """The telemetry library's view of the settings (no second source of truth)."""
-    secrets = tuple(
-        secret.get_secret_value() for secret in (settings.auth_token, settings.admin_token) if secret is not None
-    ) + tuple(_otlp_header_values())
+    export = export_config(settings)
+    tokens = (settings.auth_token, settings.admin_token)
+    secrets = tuple(token.get_secret_value() for token in tokens if token is not None)
     return TelemetryConfig(
         service_name=settings.otel_service_name,
         service_version=__version__,
         enabled=settings.telemetry_enabled,
-        export=ExportConfig(
-            endpoint=settings.otlp_endpoint,
-            traces_endpoint=settings.otlp_traces_endpoint,
-            metrics_endpoint=settings.otlp_metrics_endpoint,
-            protocol=settings.otlp_protocol,
-            sampler_ratio=None,
-        ),
+        export=export,
         traces_file=settings.effective_traces_file,
         traces_file_max_bytes=settings.traces_file_max_bytes,
         record_arguments=settings.record_arguments == "redacted",
         payload_keys=PAYLOAD_ARGUMENTS,
         masked_value_keys=MASKED_VALUE_ARGUMENTS,
-        secrets=secrets,
+        secrets=secrets + tuple((export.headers or {}).values()) + tuple(_otlp_header_values()),
         log_level=settings.log_level,
         log_format=settings.log_format,
     )

@@ -16,6 +16,7 @@ from mcp_server import __version__
 from mcp_server.app import App, build_app, telemetry_config
 from mcp_server.http.asgi import build_http_app
 from mcp_server.http.routes import build_metrics_app
+from mcp_server.reload import reload_telemetry
 from mcp_server.settings import Settings
 
 _log = observability.get_logger("mcp_server")
@@ -53,6 +54,21 @@ def _install_signal_handlers(loop: asyncio.AbstractEventLoop, on_stop: Callable[
             loop.add_signal_handler(sig, on_stop)
 
 
+def _install_reload_handler(loop: asyncio.AbstractEventLoop, app: App, settings: Settings) -> None:
+    """SIGHUP re-reads `--config` and applies its telemetry settings (SPEC 9.7)."""
+    pending: set[asyncio.Task[Any]] = set()  # keeps running reloads referenced until done
+
+    def on_hangup() -> None:
+        _log.info("config_reload_requested", file=str(settings.config_file) if settings.config_file else None)
+        task = loop.create_task(reload_telemetry(settings, app.services.telemetry))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    if hasattr(signal, "SIGHUP"):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGHUP, on_hangup)
+
+
 def _uvicorn(app: Any, host: str, port: int, grace_s: float) -> _Uvicorn:
     config = uvicorn.Config(
         app,
@@ -75,6 +91,7 @@ async def _serve_http(app: App, settings: Settings) -> None:
         server.should_exit = True
 
     _install_signal_handlers(loop, stop)
+    _install_reload_handler(loop, app, settings)
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.02)
@@ -107,6 +124,7 @@ async def _serve_stdio(app: App, settings: Settings) -> None:
     _announce(lines)
     mcp_task = asyncio.create_task(app.mcp.run_stdio_async(show_banner=False))
     _install_signal_handlers(asyncio.get_running_loop(), mcp_task.cancel)
+    _install_reload_handler(asyncio.get_running_loop(), app, settings)
     _log.info("server_started", transport="stdio", metrics_port=settings.metrics_port)
     try:
         await mcp_task

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -21,6 +22,14 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
+)
+
+from observability import (
+    MAX_EXPORT_INTERVAL_MS,
+    MIN_EXPORT_INTERVAL_MS,
+    validate_endpoint,
+    validate_headers,
+    validate_resource_attributes,
 )
 
 TOOL_GROUPS: tuple[str, ...] = ("commands", "files", "dev", "utility", "observability", "admin")
@@ -167,6 +176,24 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("otlp_protocol", "OTEL_EXPORTER_OTLP_PROTOCOL"),
         description="OTEL_EXPORTER_OTLP_PROTOCOL (the spec's default, http/protobuf).",
     )
+    # Reconfigurable at runtime (SPEC 9.7); None: the SDK reads the standard OTEL_* variable.
+    otlp_headers: dict[str, SecretStr] | None = Field(
+        default=None,
+        description="OTLP export headers as a JSON object / TOML table (unset: OTEL_EXPORTER_OTLP_HEADERS).",
+    )
+    sampler_ratio: float | None = Field(
+        default=None, ge=0, le=1, description="Fraction of new traces sampled (unset: OTEL_TRACES_SAMPLER/_ARG)."
+    )
+    export_interval_ms: int | None = Field(
+        default=None,
+        ge=MIN_EXPORT_INTERVAL_MS,
+        le=MAX_EXPORT_INTERVAL_MS,
+        description="OTLP metric push interval in ms (unset: OTEL_METRIC_EXPORT_INTERVAL, else 60000).",
+    )
+    resource_attributes: dict[str, str | bool | int | float] = Field(
+        default_factory=dict,
+        description="Extra resource attributes (JSON object / TOML table), over OTEL_RESOURCE_ATTRIBUTES.",
+    )
 
     @field_validator("blocked_commands", "tools", "allowed_commands", "allowed_origins", "allowed_hosts", mode="before")
     @classmethod
@@ -205,12 +232,17 @@ class Settings(BaseSettings):
     @field_validator("otlp_endpoint", "otlp_traces_endpoint", "otlp_metrics_endpoint")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not value.startswith(("http://", "https://")):
-            msg = f"{value!r} is not an http:// or https:// URL"
-            raise ValueError(msg)
-        return value
+        return None if value in (None, "") else validate_endpoint(value)
+
+    @field_validator("otlp_headers", mode="before")
+    @classmethod
+    def _headers(cls, value: Any) -> Any:
+        return value if value is None else validate_headers(value)
+
+    @field_validator("resource_attributes", mode="before")
+    @classmethod
+    def _resource(cls, value: Any) -> Any:
+        return validate_resource_attributes(value)
 
     @model_validator(mode="after")
     def _safe_bind(self) -> Settings:
@@ -219,6 +251,14 @@ class Settings(BaseSettings):
                 f"binding host {self.host!r} (not loopback) needs MCP_SERVER_AUTH_TOKEN; "
                 "refusing to serve an unauthenticated network endpoint"
             )
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _grpc_endpoint_has_no_path(self) -> Settings:
+        urls = (self.otlp_endpoint, self.otlp_traces_endpoint, self.otlp_metrics_endpoint)
+        if self.otlp_protocol == "grpc" and any(url and urlsplit(url).path not in ("", "/") for url in urls):
+            msg = "OTEL_EXPORTER_OTLP_ENDPOINT: a gRPC endpoint is scheme, host and port only (no path)"
             raise ValueError(msg)
         return self
 

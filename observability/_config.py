@@ -9,15 +9,19 @@ from typing import Literal
 
 Protocol = Literal["grpc", "http/protobuf"]
 PROTOCOLS: tuple[Protocol, ...] = ("grpc", "http/protobuf")
+ResourceValue = str | bool | int | float
 
 
 @dataclass(frozen=True, slots=True)
 class ExportConfig:
     """Where and how spans and metrics leave the process; the part that can change at runtime.
 
-    `None` fields mean "consult the standard OTEL_* environment variable", as in the SDK.
-    `endpoint=None` (and no per-signal endpoint) selects the embedded default of SPEC 9.6:
-    metrics only on `/metrics`, traces appended to the traces file.
+    `None` fields mean "consult the standard OTEL_* environment variable", as in the SDK:
+    `headers` -> `OTEL_EXPORTER_OTLP_HEADERS`, `sampler_ratio` -> `OTEL_TRACES_SAMPLER`/`_ARG`,
+    `export_interval_ms` -> `OTEL_METRIC_EXPORT_INTERVAL`. `endpoint=None` (and no per-signal
+    endpoint) selects the embedded default of SPEC 9.6: metrics only on `/metrics`, traces
+    appended to the traces file. Build it from untrusted input only through
+    `observability.apply_telemetry_update`, which validates it first.
     """
 
     endpoint: str | None = None
@@ -25,9 +29,9 @@ class ExportConfig:
     metrics_endpoint: str | None = None
     protocol: Protocol = "http/protobuf"
     headers: Mapping[str, str] | None = None
-    sampler_ratio: float = 1.0
+    sampler_ratio: float | None = None
     export_interval_ms: int | None = None
-    resource_attributes: Mapping[str, str] = field(default_factory=dict)
+    resource_attributes: Mapping[str, ResourceValue] = field(default_factory=dict)
 
     @property
     def otlp_enabled(self) -> bool:

@@ -12,6 +12,11 @@ runtime. Keeping one provider for the process also keeps cumulative counters fro
 In-flight counts (`mcp.tool.active`, `mcp.sessions.active`) are asynchronous up-down counters
 read from plain integers at collection time, so a call pays two integer updates instead of two
 synchronous measurements.
+
+A swap collects everything recorded so far as the old exporter's last batch and installs the
+new exporter in one step; later collections go to the new one. With cumulative temporality
+the new endpoint receives the running totals, so nothing is lost, and each collection goes
+to exactly one endpoint.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from opentelemetry.metrics import CallbackOptions, Counter, Histogram, Meter, Observation
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
@@ -32,6 +38,7 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
     ResourceMetrics,
 )
+from opentelemetry.sdk.environment_variables import OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry
 
@@ -40,7 +47,34 @@ SEMCONV_DURATION_BUCKETS: tuple[float, ...] = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 
 TOOL_DURATION_BUCKETS: tuple[float, ...] = (0.0005, 0.001, 0.002, 0.005, *SEMCONV_DURATION_BUCKETS)
 OUTPUT_SIZE_BUCKETS: tuple[float, ...] = tuple(float(4**n) for n in range(3, 13))  # 64 B .. 16 MiB
 _DEFAULT_EXPORT_INTERVAL_MS = 60_000
+_DEFAULT_EXPORT_TIMEOUT_MS = 30_000
 METER_NAME = "mcp-observatory"
+_log = structlog.get_logger("observability.metrics")
+
+
+def _env_millis(name: str, default: int) -> int:
+    """A positive millisecond count from the environment; the default (with a warning) if bad.
+
+    The same rule as the SDK's `PeriodicExportingMetricReader` for the same variables.
+    """
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        _log.warning("invalid_otel_environment_variable", name=name, value=raw, used=default)
+        return default
+    return value
+
+
+def resolve_export_interval_ms(interval_ms: int | None) -> int:
+    """The push interval: as given, else `OTEL_METRIC_EXPORT_INTERVAL`, else 60 s."""
+    if interval_ms is not None:
+        return interval_ms
+    return _env_millis(OTEL_METRIC_EXPORT_INTERVAL, _DEFAULT_EXPORT_INTERVAL_MS)
 
 GaugeSource = Callable[[], Iterable[tuple[float, dict[str, str]]]]
 
@@ -185,33 +219,32 @@ class Instruments:
         )
 
 
-def _interval_from_environment() -> int:
-    """OTEL_METRIC_EXPORT_INTERVAL (ms), or the spec's 60 s default; a bad value is ignored."""
-    raw = os.environ.get("OTEL_METRIC_EXPORT_INTERVAL", "")
-    try:
-        value = int(raw)
-    except ValueError:
-        return _DEFAULT_EXPORT_INTERVAL_MS
-    return value if value > 0 else _DEFAULT_EXPORT_INTERVAL_MS
-
-
 class ScrapeAndPushReader(PrometheusMetricReader):
     """Serves `/metrics` from a prometheus-client registry and pushes to a swappable exporter.
 
-    Scrapes (prometheus-client calling back into `collect`) feed the registry as in the
-    parent class; collections started by the push thread go to the exporter instead. With no
+    Scrapes (prometheus-client calling back into `collect`) feed the registry as in the parent
+    class; collections started by the push thread or a swap go to the exporter instead (a
+    thread-local flag tells them apart, since `collect` runs on the caller's thread). With no
     exporter nothing is pushed (the embedded default serves `/metrics` only).
+
+    Args:
+        registry: the prometheus-client registry `/metrics` is served from.
+        interval_ms: push interval; None reads `OTEL_METRIC_EXPORT_INTERVAL` (default 60 s).
     """
 
     def __init__(self, registry: CollectorRegistry, interval_ms: int | None = None) -> None:
         super().__init__(registry=registry)
         self._exporter: MetricExporter | None = None
-        self._interval_s = (interval_ms or _interval_from_environment()) / 1000
-        self._export_lock = threading.Lock()
+        self._resource: Resource | None = None
+        self._interval_s = resolve_export_interval_ms(interval_ms) / 1000
+        self._timeout_ms = _env_millis(OTEL_METRIC_EXPORT_TIMEOUT, _DEFAULT_EXPORT_TIMEOUT_MS)
+        # Guards exporter, resource and capture; never held while exporting. Re-entrant: a
+        # swap holds it across collect() -> _receive_metrics() on one thread.
+        self._lock = threading.RLock()
+        self._captured: list[MetricsData] | None = None
         self._pushing = threading.local()
         self._wake = threading.Event()
         self._stopping = False
-        self._resource: Resource | None = None
         self._thread = threading.Thread(target=self._run, name="otel-metrics-push", daemon=True)
         self._thread.start()
 
@@ -221,45 +254,41 @@ class ScrapeAndPushReader(PrometheusMetricReader):
         return int(self._interval_s * 1000)
 
     def set_interval(self, interval_ms: int) -> None:
-        """Use a new push interval from the next cycle on."""
+        """Use a new push interval from now on (the current wait is cut short)."""
         self._interval_s = interval_ms / 1000
         self._wake.set()
 
-    def set_resource(self, resource: Resource | None) -> None:
-        """Push metrics as if they carried `resource` (None: the provider's own)."""
-        self._resource = resource
+    def swap_exporter(
+        self, exporter: MetricExporter | None, resource: Resource | None
+    ) -> tuple[MetricExporter | None, MetricsData | None]:
+        """Send later pushes to `exporter` (labelled with `resource`; None: the provider's).
 
-    def push(self, timeout_millis: float = 10_000) -> None:
-        """Collect now and export to the current exporter (no-op without one)."""
-        if self._exporter is None:
-            return
-        self._pushing.active = True
-        try:
-            self.collect(timeout_millis=timeout_millis)
-        finally:
-            self._pushing.active = False
-
-    def swap_exporter(self, exporter: MetricExporter | None, timeout_millis: float = 10_000) -> MetricExporter | None:
-        """Push what was recorded to the old exporter, then send to `exporter` from now on.
+        Atomically collects what was recorded so far, for the old exporter, and swaps: no
+        periodic push slips in between. Collecting is in memory; exporting that last batch
+        (which may wait on a dead endpoint) is left to the caller.
 
         Returns:
-            The old exporter; the caller shuts it down.
+            The old exporter and its last batch (both None when there was no exporter).
         """
-        self.push(timeout_millis)
-        with self._export_lock:
-            old, self._exporter = self._exporter, exporter
-        return old
+        with self._lock:
+            final: MetricsData | None = None
+            if self._exporter is not None:
+                self._captured = []
+                try:
+                    self._push_safely()
+                    final = self._captured[0] if self._captured else None
+                finally:
+                    self._captured = None
+            old, self._exporter, self._resource = self._exporter, exporter, resource
+        return old, final
 
     def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> None:
         if not getattr(self._pushing, "active", False):
-            super()._receive_metrics(metrics_data, timeout_millis, **kwargs)
+            super()._receive_metrics(metrics_data, timeout_millis, **kwargs)  # a scrape
             return
         if metrics_data is None:
             return
-        with self._export_lock:
-            exporter = self._exporter
-            if exporter is None:
-                return
+        with self._lock:
             if self._resource is not None:
                 metrics_data = MetricsData(
                     resource_metrics=[
@@ -267,7 +296,23 @@ class ScrapeAndPushReader(PrometheusMetricReader):
                         for rm in metrics_data.resource_metrics
                     ]
                 )
+            if self._captured is not None:  # a swap is collecting the old exporter's last batch
+                self._captured.append(metrics_data)
+                return
+            exporter = self._exporter
+        if exporter is not None:
             exporter.export(metrics_data, timeout_millis=timeout_millis)
+
+    def _push_safely(self) -> None:
+        self._pushing.active = True
+        try:
+            self.collect(timeout_millis=self._timeout_ms)
+        # Telemetry export boundary: a slow gauge callback (MetricsTimeoutError) or an exporter
+        # bug must not end the push thread, which would stop OTLP metrics for good.
+        except Exception as exc:  # noqa: BLE001
+            _log.warning("metrics_collection_failed", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._pushing.active = False
 
     def _run(self) -> None:
         while True:
@@ -277,21 +322,25 @@ class ScrapeAndPushReader(PrometheusMetricReader):
             if woken:  # interval changed: start a fresh wait
                 self._wake.clear()
                 continue
-            self.push(timeout_millis=self._interval_s * 1000)
+            if self._exporter is not None:
+                self._push_safely()
 
     def force_flush(self, timeout_millis: float = 10_000) -> bool:
         """Push now and flush the exporter."""
-        self.push(timeout_millis)
         exporter = self._exporter
-        return exporter.force_flush(timeout_millis) if exporter is not None else True
+        if exporter is None:
+            return True
+        self._push_safely()
+        return exporter.force_flush(timeout_millis)
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         """Push one last time, stop the thread, shut the exporter down, leave the registry."""
-        self.push(timeout_millis)
+        if self._exporter is not None:
+            self._push_safely()
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout=timeout_millis / 1000)
-        with self._export_lock:
+        with self._lock:
             exporter, self._exporter = self._exporter, None
         if exporter is not None:
             exporter.shutdown(timeout_millis=timeout_millis)

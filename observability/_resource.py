@@ -19,7 +19,7 @@ _DROPPED_PROCESS_KEYS = ("process.command_args", "process.command_line", "proces
 
 
 def build_resource(
-    service_name: str, service_version: str, extra: Mapping[str, str] | None = None
+    service_name: str, service_version: str, extra: Mapping[str, str | bool | int | float] | None = None
 ) -> Resource:
     """Build the resource shared by traces and metrics.
 

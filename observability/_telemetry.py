@@ -2,27 +2,46 @@
 
 `setup()` is the only place that sets the global TracerProvider and configures structlog. The
 TracerProvider is created once per process (Python cannot replace it) and re-pointed by every
-later `setup()` or `Telemetry.reconfigure()`; see `_tracing` and `_metrics` for how.
+later `setup()` or `Telemetry.reconfigure()`; see `_tracing` and `_metrics` for how and why.
+
+`Telemetry.reconfigure()` builds the whole new pipeline (exporters, sampler, resource) before
+touching the running one, so a change that cannot be built leaves the old one in place. It
+then swaps traces (new BatchSpanProcessor) and metrics (the reader's last batch for the old
+exporter is collected in the same step) and hands the old pipeline to a background drain
+(`_drain`), which delivers it to the old endpoint within a deadline. Reconfigurations are
+serialised by a lock; they are quick, but callers on an event loop still run them on a worker
+thread since one may wait for another. Tool calls never take that lock.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.sdk.metrics.export import MetricExporter, MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
 from observability._config import ExportConfig, TelemetryConfig
+from observability._drain import Drains
 from observability._exporters import build_metric_exporter, build_span_exporter, describe_target
 from observability._health import ExporterHealth, HealthTrackingMetricExporter, HealthTrackingSpanExporter
 from observability._logging import configure_logging, get_logger
-from observability._metrics import METER_NAME, GaugeSources, Instruments, ScrapeAndPushReader, build_meter_provider
+from observability._metrics import (
+    METER_NAME,
+    GaugeSources,
+    Instruments,
+    ScrapeAndPushReader,
+    build_meter_provider,
+    resolve_export_interval_ms,
+)
 from observability._process import instrument_system_metrics
 from observability._redaction import Redactor
 from observability._resource import build_resource
@@ -36,7 +55,45 @@ from observability._tracing import (
 )
 
 TRACER_NAME = "mcp-observatory"
+# How long the old span pipeline may keep sending after a switch before the rest is dropped.
+DRAIN_TIMEOUT_S = 5.0
 _log = get_logger("observability")
+
+
+class TelemetryDisabledError(RuntimeError):
+    """Reconfiguration asked of a runtime set up with telemetry off."""
+
+
+@dataclass(frozen=True)
+class _Pipeline:
+    """Everything a new export configuration needs, built before anything is switched."""
+
+    resource: Resource
+    span_exporter: Any
+    metric_exporter: Any
+    traces_target: str
+    metrics_target: str
+
+
+def _finish_metric_exporter(exporter: MetricExporter, last_batch: MetricsData | None) -> None:
+    """Send a replaced exporter its last batch, then shut it down (on a drain thread)."""
+    if last_batch is not None:
+        exporter.export(last_batch)
+    exporter.shutdown()
+
+
+def describe_export(export: ExportConfig) -> dict[str, Any]:
+    """The JSON-ready view of an export configuration: header names only, never values."""
+    return {
+        "endpoint": export.endpoint,
+        "traces_endpoint": export.traces_endpoint,
+        "metrics_endpoint": export.metrics_endpoint,
+        "protocol": export.protocol,
+        "headers": sorted(export.headers or {}),
+        "sampler_ratio": export.sampler_ratio,
+        "export_interval_ms": export.export_interval_ms,
+        "resource_attributes": dict(export.resource_attributes),
+    }
 
 
 class _GlobalTracing:
@@ -74,6 +131,8 @@ class Telemetry:
         self._reconfigure_lock = threading.Lock()
         self._export = config.export
         self._push_reader: ScrapeAndPushReader | None = None
+        self._span_exporter: HealthTrackingSpanExporter | None = None
+        self._drains = Drains()
         self._meter_provider: Any = NoOpMeterProvider()
         if config.enabled:
             self._start()
@@ -99,6 +158,7 @@ class Telemetry:
 
     def _start(self) -> None:
         global _global_tracing
+
         resource = build_resource(self.config.service_name, self.config.service_version, self._export.resource_attributes)
         self._push_reader = ScrapeAndPushReader(self.registry, self._export.export_interval_ms)
         self._meter_provider = build_meter_provider(resource, [self._push_reader])
@@ -108,67 +168,112 @@ class Telemetry:
             _global_tracing = _GlobalTracing(resource)
         self._apply_export(self._export)
 
-    def _apply_export(self, export: ExportConfig) -> None:
-        """Point traces and metrics at `export`; flushes what the old targets had."""
+    def _build_pipeline(self, export: ExportConfig) -> _Pipeline:
+        """Build exporters and resource for `export`; raises before anything is switched."""
         assert _global_tracing is not None
-        resource = build_resource(self.config.service_name, self.config.service_version, export.resource_attributes)
-        traces_health, metrics_health = self.health["traces"], self.health["metrics"]
-        traces_health.target = describe_target(export, "traces", self.config.traces_file)
-        metrics_health.target = describe_target(export, "metrics", self.config.traces_file)
-        span_exporter = build_span_exporter(
-            export, self.config.traces_file, self.config.traces_file_max_bytes, self._meter_provider
-        )
+        config = self.config
+        resource = build_resource(config.service_name, config.service_version, export.resource_attributes)
+        span_exporter = build_span_exporter(export, config.traces_file, config.traces_file_max_bytes, self._meter_provider)
         if span_exporter is not None:
             same_resource = dict(resource.attributes) == dict(_global_tracing.provider.resource.attributes)
             span_exporter = SpanViewExporter(span_exporter, None if same_resource else resource, self.redactor.text)
-            span_exporter = HealthTrackingSpanExporter(span_exporter, traces_health)
+        return _Pipeline(
+            resource=resource,
+            span_exporter=span_exporter,
+            metric_exporter=build_metric_exporter(export, self._meter_provider),
+            traces_target=describe_target(export, "traces", config.traces_file),
+            metrics_target=describe_target(export, "metrics", config.traces_file),
+        )
+
+    def _apply_export(self, export: ExportConfig) -> None:
+        """Point traces and metrics at `export`; what the old targets had is drained to them."""
+        pipeline = self._build_pipeline(export)
+        self._switch_traces(export, pipeline)
+        self._switch_metrics(export, pipeline)
+
+    def _switch_traces(self, export: ExportConfig, pipeline: _Pipeline) -> None:
+        assert _global_tracing is not None
+        health = self.health["traces"]
+        generation = health.retarget(pipeline.traces_target)
+        exporter = None
+        if pipeline.span_exporter is not None:
+            exporter = HealthTrackingSpanExporter(pipeline.span_exporter, health, generation)
+        processor = build_batch_processor(
+            exporter, self._meter_provider, lambda count: health.record_dropped(count, queue_full=True)
+        )
         _global_tracing.sampler.set_delegate(build_sampler(export.sampler_ratio))
-        old_processor = _global_tracing.processor.swap(build_batch_processor(span_exporter, self._meter_provider))
-        old_processor.shutdown()
-
-        assert self._push_reader is not None
-        metric_exporter = build_metric_exporter(export, self._meter_provider)
-        if metric_exporter is not None:
-            metric_exporter = HealthTrackingMetricExporter(metric_exporter, metrics_health)
-        self._push_reader.set_resource(resource)
-        old_exporter = self._push_reader.swap_exporter(metric_exporter)
+        old_processor = _global_tracing.processor.swap(processor)
+        old_exporter, self._span_exporter = self._span_exporter, exporter
         if old_exporter is not None:
-            old_exporter.shutdown()
-        if export.export_interval_ms is not None:
-            self._push_reader.set_interval(export.export_interval_ms)
-        for health in (traces_health, metrics_health):
-            health.consecutive_failures = 0
+            # Bounded: after the deadline the old queue is counted as dropped, not sent.
+            old_exporter.retire(time.monotonic() + DRAIN_TIMEOUT_S)
+            self._drains.start("traces", old_processor.shutdown)
 
-    def reconfigure(self, export: ExportConfig, source: str) -> ExportConfig:
+    def _switch_metrics(self, export: ExportConfig, pipeline: _Pipeline) -> None:
+        assert self._push_reader is not None
+        health = self.health["metrics"]
+        generation = health.retarget(pipeline.metrics_target)
+        exporter = None
+        if pipeline.metric_exporter is not None:
+            exporter = HealthTrackingMetricExporter(pipeline.metric_exporter, health, generation)
+        old_exporter, last_batch = self._push_reader.swap_exporter(exporter, pipeline.resource)
+        self._push_reader.set_interval(resolve_export_interval_ms(export.export_interval_ms))
+        if old_exporter is not None:
+            self._drains.start("metrics", lambda: _finish_metric_exporter(old_exporter, last_batch))
+
+    def reconfigure(
+        self, change: ExportConfig | Callable[[ExportConfig], ExportConfig], source: str
+    ) -> tuple[ExportConfig, ExportConfig]:
         """Switch exporters, sampler, interval and resource while serving (SPEC 9.7).
 
+        Use `observability.apply_telemetry_update` for untrusted input: it validates first.
+
         Args:
-            export: the complete new export configuration (already validated).
+            change: the complete new export configuration, or a function from the current
+                one to the new one (run under the reconfiguration lock, so partial updates
+                from concurrent callers compose); it may raise to refuse the change.
             source: who asked (`http`, `tool`, `signal`), for the log event.
 
         Returns:
-            The previous export configuration.
+            The previous and the new export configuration (equal when nothing changed).
+
+        Raises:
+            TelemetryDisabledError: telemetry is off; nothing can be re-pointed.
         """
         if not self.enabled:
-            msg = "telemetry is disabled (MCP_SERVER_TELEMETRY=off or OTEL_SDK_DISABLED=true)"
-            raise RuntimeError(msg)
+            msg = "telemetry is off (MCP_SERVER_TELEMETRY=off or OTEL_SDK_DISABLED=true); restart with it on"
+            raise TelemetryDisabledError(msg)
         with self._reconfigure_lock:
+            if self._push_reader is None:
+                msg = "telemetry has been shut down"
+                raise TelemetryDisabledError(msg)
             old = self._export
-            self._apply_export(export)
-            self._export = export
-            self.config = replace(self.config, export=export)
+            new = change(old) if callable(change) else change
+            if new != old:
+                self._apply_export(new)
+                self._export = new
+                self.config = replace(self.config, export=new)
+        self._log_change(old, new, source)
+        return old, new
+
+    def _log_change(self, old: ExportConfig, new: ExportConfig, source: str) -> None:
+        traces_file = self.config.traces_file
         _log.info(
             "telemetry_reconfigured",
             source=source,
-            old_traces=describe_target(old, "traces", self.config.traces_file),
-            new_traces=describe_target(export, "traces", self.config.traces_file),
-            old_metrics=describe_target(old, "metrics", self.config.traces_file),
-            new_metrics=describe_target(export, "metrics", self.config.traces_file),
-            headers={key: "***" for key in (export.headers or {})},
-            sampler_ratio=export.sampler_ratio,
-            export_interval_ms=export.export_interval_ms,
+            changed=new != old,
+            old_endpoint=old.endpoint,
+            new_endpoint=new.endpoint,
+            old_traces=describe_target(old, "traces", traces_file),
+            new_traces=describe_target(new, "traces", traces_file),
+            old_metrics=describe_target(old, "metrics", traces_file),
+            new_metrics=describe_target(new, "metrics", traces_file),
+            protocol=new.protocol,
+            headers={name: "***" for name in (new.headers or {})},
+            sampler_ratio=new.sampler_ratio,
+            export_interval_ms=new.export_interval_ms,
+            resource_attributes=dict(new.resource_attributes),
         )
-        return old
 
     def _failures_observation(self) -> list[tuple[float, dict[str, str]]]:
         return [(float(h.consecutive_failures), {"signal": s}) for s, h in self.health.items()]
@@ -178,28 +283,22 @@ class Telemetry:
 
     def status(self) -> dict[str, Any]:
         """Current endpoint and exporter health, JSON-ready (header values never shown)."""
-        export = self._export
         return {
             "enabled": self.enabled,
             "service_name": self.config.service_name,
             "service_version": self.config.service_version,
-            "endpoint": export.endpoint,
-            "traces_endpoint": export.traces_endpoint,
-            "metrics_endpoint": export.metrics_endpoint,
-            "protocol": export.protocol,
-            "headers": sorted(export.headers or {}),
-            "sampler_ratio": export.sampler_ratio,
+            **describe_export(self._export),
             "export_interval_ms": self._push_reader.interval_ms if self._push_reader else None,
-            "resource_attributes": dict(export.resource_attributes),
             "traces_file": str(self.config.traces_file) if self.config.traces_file else None,
             "traces": self.health["traces"].snapshot(),
             "metrics": self.health["metrics"].snapshot(),
         }
 
     def force_flush(self, timeout_millis: int = 10_000) -> None:
-        """Export everything recorded so far."""
+        """Export everything recorded so far, including what replaced pipelines still drain."""
         if not self.enabled:
             return
+        self._drains.wait(timeout_millis / 1000)
         if _global_tracing is not None:
             _global_tracing.processor.force_flush(timeout_millis)
         if self._push_reader is not None:
@@ -207,13 +306,17 @@ class Telemetry:
 
     def shutdown(self, timeout_millis: int = 10_000) -> None:
         """Flush and stop; safe to call twice. The global TracerProvider stays for a later setup."""
-        if not self.enabled or self._push_reader is None:
-            return
-        if _global_tracing is not None:
-            old = _global_tracing.processor.swap(None)
-            old.shutdown()
-        self._meter_provider.shutdown(timeout_millis=timeout_millis)
-        self._push_reader = None
+        with self._reconfigure_lock:
+            if not self.enabled or self._push_reader is None:
+                return
+            if _global_tracing is not None:
+                old = _global_tracing.processor.swap(None)
+                if self._span_exporter is not None:
+                    self._span_exporter.retire(time.monotonic() + timeout_millis / 1000)
+                old.shutdown()
+            self._drains.wait(timeout_millis / 1000)
+            self._meter_provider.shutdown(timeout_millis=timeout_millis)
+            self._push_reader = None
 
 
 def setup(config: TelemetryConfig, registry: CollectorRegistry | None = None) -> Telemetry:

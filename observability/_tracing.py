@@ -1,12 +1,19 @@
 """Tracing: one global TracerProvider whose sampler, export pipeline and resource can be swapped.
 
-Python lets a global TracerProvider be set once and offers no way to remove a span processor,
-yet SPEC 9.7 asks for endpoint, sampler and resource changes while serving. So the provider
+Why this design: Python lets a global TracerProvider be set once (`set_tracer_provider` warns
+and ignores a second one, and tracers already handed out keep the first) and offers no way
+to remove a span processor, yet SPEC 9.7 asks for endpoint, protocol, header, sampler and
+resource changes while serving. Re-created providers behind a proxy would also work, but
+every tracer FastMCP and libraries obtained would have to be proxied too. So the provider
 gets one `SwitchableSpanProcessor` and one `SwitchableSampler` for its whole life, and those
-delegate to the current `BatchSpanProcessor` (with its exporter) and ratio sampler. A swap
-installs the new delegate under a lock, then shuts the old processor down, which exports what
-it had queued to the old exporter: spans that ended before the swap reach the old endpoint,
-spans that end after it reach the new one, and none is sent twice.
+delegate to the current `BatchSpanProcessor` (with its exporter) and ratio sampler.
+
+A swap installs the new delegate under the lock `on_end` also takes, then shuts the old
+processor down, which exports what it had queued to the old exporter: a span that ended
+before the swap is in the old queue and reaches the old endpoint, a span that ends after it
+reaches the new one, and none is sent twice. The lock is held only for a pointer swap, so a
+tool call never waits on an exporter. A resource change is applied by `SpanViewExporter`, as
+a provider's resource is fixed at construction.
 """
 
 from __future__ import annotations
@@ -176,11 +183,55 @@ class SwitchableSpanProcessor(SpanProcessor):
         return self._delegate.force_flush(timeout_millis)
 
 
-def build_batch_processor(exporter: SpanExporter | None, meter_provider: Any) -> SpanProcessor | None:
-    """A BatchSpanProcessor (queue and batch sizes from `OTEL_BSP_*`) for `exporter`."""
+class _DropCounter:
+    """The SDK's processor-metrics hook, forwarded, with every drop also reported to `on_drop`.
+
+    A full BatchSpanProcessor queue drops a span silently (one rate-limited SDK log line, and
+    `otel.sdk.processor.span.processed{error.type=queue_full}` only when the opt-in
+    `OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED` is set). SPEC 9.5 wants every drop counted, so
+    we hook the one place the SDK reports it. The SDK tests for a full queue before it appends,
+    so a batch its worker takes at that instant can make it count a drop that did not happen:
+    the count may run a little high under such a race, never low.
+    """
+
+    def __init__(self, inner: Any, on_drop: Callable[[int], None]) -> None:
+        self._inner = inner
+        self._on_drop = on_drop
+
+    def register_queue_size(self, get_queue_size: Callable[[], int]) -> None:
+        """Forward."""
+        self._inner.register_queue_size(get_queue_size)
+
+    def drop_items(self, count: int, error_type: str = "queue_full") -> None:
+        """Forward and count the drop."""
+        self._inner.drop_items(count, error_type)
+        self._on_drop(count)
+
+    def finish_items(self, count: int) -> None:
+        """Forward."""
+        self._inner.finish_items(count)
+
+
+def build_batch_processor(
+    exporter: SpanExporter | None, meter_provider: Any, on_drop: Callable[[int], None]
+) -> SpanProcessor | None:
+    """A BatchSpanProcessor (queue and batch sizes from `OTEL_BSP_*`) for `exporter`.
+
+    Args:
+        exporter: where batches go; None for no processor.
+        meter_provider: receives the SDK's own processor metrics (when enabled by env).
+        on_drop: called with the number of spans dropped because the queue was full.
+    """
     if exporter is None:
         return None
-    return BatchSpanProcessor(exporter, meter_provider=meter_provider)
+    processor = BatchSpanProcessor(exporter, meter_provider=meter_provider)
+    # The SDK (1.45) keeps its processor-metrics object on the private batching core and the
+    # hook has no public setter; the queue-full test in
+    # tests/integration/test_reconfiguration_while_serving.py fails if this moves.
+    core = getattr(processor, "_batch_processor", None)
+    if core is not None and hasattr(core, "_metrics"):
+        core._metrics = _DropCounter(core._metrics, on_drop)  # noqa: SLF001
+    return processor
 
 
 def build_tracer_provider(resource: Resource, sampler: Sampler, processor: SpanProcessor) -> TracerProvider:

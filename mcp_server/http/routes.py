@@ -1,4 +1,4 @@
-"""`GET /metrics`, `GET /healthz`, `GET /readyz` as Starlette routes (SPEC section 5)."""
+"""`GET /metrics`, `GET /healthz`, `GET /readyz` (and the admin routes) as Starlette routes (SPEC 5)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mcp_server.health import liveness, readiness
+from mcp_server.http.admin import admin_routes
 from mcp_server.services import Services
 
 
@@ -32,6 +33,7 @@ def build_routes(services: Services) -> list[Route]:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *admin_routes(services),
     ]
 
 

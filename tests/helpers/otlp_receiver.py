@@ -7,8 +7,10 @@ both decode what the SDK's real exporters send with opentelemetry-proto and keep
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,6 +72,15 @@ class Received:
                 for metric in scope_metrics.metrics
                 if metric.name == name
             ]
+
+    def argument_counts(self, span_name: str, argument: str) -> Counter[str]:
+        """How often each value of one tool argument arrived, read from `mcp.tool.arguments`
+        of the spans named `span_name` (tests give each call a unique argument value)."""
+        counts: Counter[str] = Counter()
+        for span in self.spans():
+            if span.name == span_name:
+                counts[json.loads(attributes_dict(span.attributes)["mcp.tool.arguments"])[argument]] += 1
+        return counts
 
     def wait_for(self, predicate: Callable[[Received], bool], timeout: float = 15.0) -> bool:
         """Poll until `predicate(self)` holds; False on timeout."""
@@ -137,7 +148,8 @@ class HttpOtlpReceiver:
         handler = type("Handler", (_Handler,), {"received": self.received})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits up to one interval (0.5 s by default).
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._handler = handler
 
     @property
