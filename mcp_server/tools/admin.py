@@ -1,8 +1,9 @@
 """The `admin` group (off by default): `configure_telemetry`, the MCP face of SPEC 9.7.
 
-Enabling the group (`MCP_SERVER_TOOLS=...,admin`) is the operator's opt-in: any client that
-may call tools may then re-point telemetry, so leave it off where clients are not trusted
-and use `POST /admin/telemetry` (admin token) instead.
+Admin actions need the admin token (SPEC section 8), on every transport: the tool takes it as
+its `admin_token` argument (redacted on spans like every `*token*` key) and compares it in
+constant time with `MCP_SERVER_ADMIN_TOKEN`. Enabling the group is not enough on its own, so a
+client that may call tools cannot re-point telemetry unless it also holds the admin token.
 
 The arguments are the same JSON object as the body of `POST /admin/telemetry`, and both go
 through `observability.apply_telemetry_update`. A key the client leaves out keeps its value,
@@ -13,12 +14,13 @@ key is told apart from an explicit null.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any, Literal
 
 import anyio
 from pydantic import Field
 
-from mcp_server.errors import InvalidArgumentsError
+from mcp_server.errors import InvalidArgumentsError, UnauthorizedError
 from mcp_server.services import Services
 from mcp_server.tool_registry import ToolRegistry
 from observability import (
@@ -46,10 +48,23 @@ def _omitted() -> Any:
     return _OMITTED
 
 
+def _check_admin_token(services: Services, presented: str) -> None:
+    expected = services.settings.admin_token
+    if expected is None:
+        message = "configure_telemetry needs MCP_SERVER_ADMIN_TOKEN to be set on the server"
+        raise UnauthorizedError(message)
+    if not hmac.compare_digest(presented.encode(), expected.get_secret_value().encode()):
+        message = "wrong admin token: pass MCP_SERVER_ADMIN_TOKEN as `admin_token`"
+        raise UnauthorizedError(message)
+
+
 def register(registry: ToolRegistry, services: Services) -> None:
     """Add `configure_telemetry`."""
 
     async def configure_telemetry(
+        admin_token: Annotated[
+            str, Field(min_length=1, max_length=1024, description="The server's MCP_SERVER_ADMIN_TOKEN.")
+        ],
         endpoint: Annotated[
             str | None,
             Field(
@@ -107,8 +122,10 @@ def register(registry: ToolRegistry, services: Services) -> None:
         health, as `telemetry_status` shows it). A new endpoint that is down is not an error
         here: watch `telemetry.traces.consecutive_failures` in `telemetry_status`.
 
-        Errors: invalid_arguments (a bad value, or telemetry is off on this server).
+        Errors: unauthorized (missing or wrong admin token, or no admin token configured),
+        invalid_arguments (a bad value, or telemetry is off on this server).
         """
+        _check_admin_token(services, admin_token)
         given = {
             "endpoint": endpoint,
             "protocol": protocol,

@@ -27,6 +27,7 @@ from tests.helpers.dead_endpoints import BlackHoleListener, closed_port_endpoint
 from tests.helpers.otlp_receiver import GrpcOtlpReceiver, HttpOtlpReceiver, attributes_dict
 
 ADMIN_TOKEN = "admin-token-for-tests-0123"
+ADMIN = {"admin_token": ADMIN_TOKEN}
 PROTOCOLS = ["http/protobuf", "grpc"]
 
 
@@ -57,7 +58,12 @@ def start(make_settings: Callable[..., Settings], receiver: Any) -> Iterator[Cal
     started: list[Running] = []
 
     def build(**overrides: Any) -> Running:
-        values = {"tools": ["utility", "observability", "admin"], "export_interval_ms": 200, **overrides}
+        values = {
+            "tools": ["utility", "observability", "admin"],
+            "export_interval_ms": 200,
+            "admin_token": ADMIN_TOKEN,
+            **overrides,
+        }
         settings = make_settings(**values)
         telemetry, recorder = setup_for_tests(telemetry_config(settings))
         started.append(Running(build_app(settings, telemetry), telemetry, recorder))
@@ -116,7 +122,7 @@ class TestSwitch:
                 await _calculate(client, expression)
             switch = {"endpoint": b.endpoint, "headers": {"X-Tenant": "blue", "authorization": "Bearer s3cret-1"}}
             with capture_logs() as logs:
-                result = await client.call_tool_mcp("configure_telemetry", switch)
+                result = await client.call_tool_mcp("configure_telemetry", ADMIN | switch)
             assert not result.is_error, result.content
             drained = a.received.wait_for(lambda r: _expressions(a) == Counter(before))
             assert drained, "the old pipeline delivers what it had to A by itself"
@@ -193,7 +199,7 @@ class TestSwitch:
             for n in range(3):
                 await _calculate(client, f"{n}+1")
             assert a.received.wait_for(lambda r: _calls_counter(a) == 3), "200 ms pushes reach A"
-            await client.call_tool_mcp("configure_telemetry", {"endpoint": b.endpoint})
+            await client.call_tool_mcp("configure_telemetry", ADMIN | {"endpoint": b.endpoint})
             running.telemetry.force_flush()  # waits for A's last batch, drained in the background
             pushes_to_a = len(a.received.metric_requests)
             for n in range(2):
@@ -210,10 +216,10 @@ class TestSwitch:
         running = start(otlp_endpoint=a.endpoint)
         update = {"sampler_ratio": 0.0, "export_interval_ms": 300, "resource_attributes": {"deployment.environment": "blue"}}
         async with Client(running.app.mcp) as client:
-            result = await client.call_tool_mcp("configure_telemetry", update)
+            result = await client.call_tool_mcp("configure_telemetry", ADMIN | update)
             assert result.structured_content["result"]["telemetry"]["export_interval_ms"] == 300
             await _calculate(client, "7*7")
-            await client.call_tool_mcp("configure_telemetry", {"sampler_ratio": 1.0})
+            await client.call_tool_mcp("configure_telemetry", ADMIN | {"sampler_ratio": 1.0})
             await _calculate(client, "8*8")
         running.telemetry.force_flush()
         assert _expressions(a) == Counter(["8*8"]), "nothing recorded at ratio 0"
@@ -244,7 +250,7 @@ class TestRefusedConfigs:
         running = start(otlp_endpoint=a.endpoint)
         async with Client(running.app.mcp) as client:
             for update in [*self.BAD_UPDATES, {"endpoint": closed_port_endpoint(), "sampler_ratio": -1}]:
-                result = await client.call_tool_mcp("configure_telemetry", update)
+                result = await client.call_tool_mcp("configure_telemetry", ADMIN | update)
                 assert result.is_error, update
                 assert result.structured_content["type"] == "invalid_arguments"
             assert "Injected" not in json.dumps(result.structured_content)
@@ -272,7 +278,7 @@ class TestRefusedConfigs:
         ]
         async with Client(running.app.mcp) as client:
             for arguments in hostile:
-                result = await client.call_tool_mcp("configure_telemetry", arguments)
+                result = await client.call_tool_mcp("configure_telemetry", ADMIN | arguments)
                 assert result.is_error and result.structured_content["type"] == "invalid_arguments", arguments
             await _calculate(client, "1+1")
 
@@ -280,7 +286,7 @@ class TestRefusedConfigs:
 class TestAdminEndpoint:
     async def test_without_an_admin_token_the_endpoint_does_not_exist(self, start: Any) -> None:
         """GET and POST /admin/telemetry are 404 when MCP_SERVER_ADMIN_TOKEN is unset."""
-        running = start()
+        running = start(admin_token=None)
         async with _http(running.app) as http:
             assert (await http.get("/admin/telemetry")).status_code == 404
             assert (await http.post("/admin/telemetry", json={"endpoint": None})).status_code == 404
@@ -365,3 +371,24 @@ class TestDownEndpoint:
         assert json.loads(resource.text)["traces"]["consecutive_failures"] >= 1
         assert ready["ready"] is True
         assert ready["checks"]["telemetry"]["traces"]["consecutive_failures"] >= 1
+
+
+class TestAdminToolAuthorization:
+    async def test_the_tool_needs_the_admin_token(self, start: Any, receiver: Any) -> None:
+        """A missing or wrong admin_token is `unauthorized` and nothing changes."""
+        a = receiver()
+        running = start(otlp_endpoint=a.endpoint)
+        async with Client(running.app.mcp) as client:
+            for arguments in ({"endpoint": None}, {"admin_token": "wrong", "endpoint": None}):
+                result = await client.call_tool_mcp("configure_telemetry", arguments)
+                assert result.is_error
+                expected = "invalid_arguments" if "admin_token" not in arguments else "unauthorized"
+                assert result.structured_content["type"] == expected
+        assert running.telemetry.export.endpoint == a.endpoint
+
+    async def test_without_a_configured_admin_token_the_tool_refuses(self, start: Any, receiver: Any) -> None:
+        """Enabling the admin group without MCP_SERVER_ADMIN_TOKEN leaves the tool unusable."""
+        running = start(otlp_endpoint=receiver().endpoint, admin_token=None)
+        async with Client(running.app.mcp) as client:
+            result = await client.call_tool_mcp("configure_telemetry", {"admin_token": "anything", "endpoint": None})
+        assert result.is_error and result.structured_content["type"] == "unauthorized"
