@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
-import threading
 from pathlib import Path
 
 from fastmcp import Client
 
+from tests.helpers.dead_endpoints import BlackHoleListener
 from tests.helpers.server_process import HttpServer, server_env
 
 
@@ -51,52 +50,23 @@ class TestKillNine:
         assert sample.structured_content["result"]["value"] == {"n": acknowledged[-1]}
 
 
-class _BlackHole:
-    """A TCP listener that accepts connections and never answers (a hung collector)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(connection)
-
-    def close(self) -> None:
-        for connection in self.connections:
-            connection.close()
-        self.sock.close()
-
-
 class TestBlackHoledTelemetry:
     async def test_calls_succeed_and_drops_are_counted(self, tmp_path: Path, root_dir: Path) -> None:
         """With a collector that never answers, every call succeeds and the exporter health shows it.
 
         (That latency is unchanged is measured in bench/, not asserted here.)
         """
-        hole = _BlackHole()
-        env = server_env(
-            tmp_path / "data",
-            root_dir,
-            {
-                "OTEL_EXPORTER_OTLP_ENDPOINT": hole.endpoint,
-                "OTEL_BSP_SCHEDULE_DELAY": "100",
-                "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
-                "OTEL_METRIC_EXPORT_INTERVAL": "300",
-            },
-        )
-        try:
+        with BlackHoleListener() as hole:
+            env = server_env(
+                tmp_path / "data",
+                root_dir,
+                {
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": hole.endpoint,
+                    "OTEL_BSP_SCHEDULE_DELAY": "100",
+                    "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+                    "OTEL_METRIC_EXPORT_INTERVAL": "300",
+                },
+            )
             with HttpServer(env) as server:
                 async with Client(server.url) as client:
                     for i in range(40):
@@ -108,8 +78,6 @@ class TestBlackHoledTelemetry:
                             break
                         await asyncio.sleep(0.2)
                 assert server.stop() == 0, "shutdown with a hung collector still exits cleanly"
-        finally:
-            hole.close()
         assert status["traces"]["failures_total"] >= 1
         assert status["metrics"]["failures_total"] >= 1
         assert status["traces"]["healthy"] in (True, False)
