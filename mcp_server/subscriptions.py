@@ -42,27 +42,33 @@ class ResourceSubscriptions:
         server.add_request_handler("resources/subscribe", SubscribeRequestParams, self._subscribe)
         server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe)
 
+    @staticmethod
+    def _connection(ctx: Any) -> Any:
+        # `ctx.session` is a per-request proxy (mcp 2.3); the client's connection outlives it
+        # and is what a later notification must go to. The SDK keeps it in `_connection`.
+        return getattr(ctx.session, "_connection", ctx.session)
+
     async def _subscribe(self, ctx: Any, params: SubscribeRequestParams) -> EmptyResult:
-        self._sessions.setdefault(str(params.uri), weakref.WeakSet()).add(ctx.session)
+        self._sessions.setdefault(str(params.uri), weakref.WeakSet()).add(self._connection(ctx))
         return EmptyResult()
 
     async def _unsubscribe(self, ctx: Any, params: UnsubscribeRequestParams) -> EmptyResult:
-        self._sessions.get(str(params.uri), weakref.WeakSet()).discard(ctx.session)
+        self._sessions.get(str(params.uri), weakref.WeakSet()).discard(self._connection(ctx))
         return EmptyResult()
 
     def subscriber_count(self, uri: str) -> int:
-        """Handshake-era sessions subscribed to `uri` (listen streams are the bus's)."""
+        """Handshake-era connections subscribed to `uri` (listen streams are the bus's)."""
         return len(self._sessions.get(uri, ()))
 
     async def publish(self, uri: str) -> None:
         """Send `notifications/resources/updated` for `uri` to every subscriber, now."""
         await self.bus.publish(ResourceUpdated(uri=uri))
-        for session in list(self._sessions.get(uri, ())):
+        for connection in list(self._sessions.get(uri, ())):
             try:
-                await session.send_resource_updated(uri)
-            # A session that went away fails here; it is dropped, the others still get theirs.
+                await connection.notify("notifications/resources/updated", {"uri": uri})
+            # A connection that went away fails here; it is dropped, the others still get theirs.
             except Exception as exc:  # noqa: BLE001
-                self._sessions[uri].discard(session)
+                self._sessions[uri].discard(connection)
                 _log.debug("resource_update_dropped", uri=uri, error=type(exc).__name__)
 
     def changed(self, uri: str) -> None:

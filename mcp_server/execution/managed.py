@@ -102,17 +102,30 @@ class ManagedProcess:
     async def read(self, offset: int, max_bytes: int, wait_s: float) -> Chunk:
         """Output from `offset`; waits up to `wait_s` for some if there is none yet.
 
-        A chunk never ends inside a UTF-8 character (unless the process has finished), so
-        decoding each chunk and joining them gives back the exact text.
+        A chunk never ends inside a UTF-8 character, so decoding each chunk and joining them
+        gives back the exact text; when the first character is wider than `max_bytes`, it is
+        returned whole (up to 3 bytes more than asked).
         """
         chunk = self.ring.read(offset, max_bytes)
         if not chunk.data and self.running and wait_s > 0:
             await self.wait_change(wait_s)
             chunk = self.ring.read(offset, max_bytes)
-        keep = complete_utf8(chunk.data) if self.running or chunk.next_offset < self.ring.end else len(chunk.data)
-        if keep < len(chunk.data) and keep > 0:
-            chunk = Chunk(chunk.data[:keep], chunk.offset, chunk.offset + keep, chunk.dropped_bytes)
-        return chunk
+        return self._whole_characters(chunk)
+
+    def _whole_characters(self, chunk: Chunk) -> Chunk:
+        data = chunk.data
+        keep = complete_utf8(data)
+        if keep == len(data):
+            return chunk
+        if keep == 0:
+            # The first character alone is longer than the read: take all of it if it is there.
+            wider = self.ring.read(chunk.offset, len(data) + 3)
+            keep = complete_utf8(wider.data[: len(data) + 3])
+            if keep == 0 and not self.running:
+                return chunk  # an incomplete character at the very end of the output
+            keep = min(keep or 0, len(wider.data))
+            return Chunk(wider.data[:keep], chunk.offset, chunk.offset + keep, chunk.dropped_bytes)
+        return Chunk(data[:keep], chunk.offset, chunk.offset + keep, chunk.dropped_bytes)
 
     def describe(self) -> dict[str, Any]:
         """Status fields shared by the tools and the `process://` resource."""

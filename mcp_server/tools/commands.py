@@ -103,7 +103,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
         effective_timeout = min(timeout_s or limit, limit)
         decision = await authorize(services, command, env, stdin=stdin)
         directory = await anyio.to_thread.run_sync(resolve_cwd, services, cwd)
-        key = cache_key(command, directory, env, stdin) if cache_ttl_s > 0 and services.command_cache else None
+        key = cache_key(command, directory, env, stdin) if cache_ttl_s > 0 else None
         if key is not None and services.command_cache is not None:
             hit = services.command_cache.get(key)
             if hit is not None:
