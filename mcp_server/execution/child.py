@@ -145,6 +145,7 @@ async def spawn(
     cgroups: PidsCgroups | None = None,
     cgroup: Path | None = None,
     on_exit: Callable[[], None] | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> Child:
     """Start `argv` in a new session (its own process group) with piped output.
 
@@ -158,6 +159,7 @@ async def spawn(
         cgroups: the cgroup manager, when the child has a pids cgroup.
         cgroup: that cgroup.
         on_exit: called when the leader exits.
+        pass_fds: extra descriptors the child inherits (bubblewrap's status fd).
     """
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.subprocess_exec(
@@ -169,5 +171,22 @@ async def spawn(
         cwd=str(cwd),
         env=env,
         start_new_session=True,
+        pass_fds=pass_fds,
     )
     return Child(transport, protocol, cgroups, cgroup)
+
+
+async def read_until_closed(fd: int, timeout_s: float) -> bytes:
+    """Read a pipe until its writer closes it (or `timeout_s` passes); closes `fd`."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await reader.read()
+    except TimeoutError:
+        return b""
+    finally:
+        transport.close()

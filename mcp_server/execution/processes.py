@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from opentelemetry.trace import Span, Tracer
 
 from mcp_server.errors import NotFoundError, ProcessNotFoundError, ResourceLimitError, TooManyProcessesError
-from mcp_server.execution.child import STDOUT, Child, spawn
+from mcp_server.execution.child import STDOUT, Child, read_until_closed, spawn
 from mcp_server.execution.limits import PidsCgroups, ResourceLimits
 from mcp_server.execution.managed import ManagedProcess
 from mcp_server.execution.output import Captured, HeadTailBuffer
@@ -30,6 +31,7 @@ from mcp_server.execution.strategy import ExecutionStrategy, Launch
 
 _DRAIN_S = 2.0  # after the leader is gone, how long stray pipe holders may keep output open
 _MAX_PENDING_INPUT = 1_048_576
+_SANDBOX_READY_S = 10.0
 Listener = Callable[[str], None]
 
 
@@ -223,11 +225,8 @@ class ProcessManager:
         with self._span(spec, background=True) as span:
             self._acquire()  # released by _finished when the process ends
             try:
-                launch = self._launch(spec, None)
                 process = ManagedProcess(secrets.token_hex(6), spec, self.max_output_bytes, self._notify)
-                process.child = await self._spawn(
-                    launch, process.receive, stdin=True, merge_stderr=True, on_exit=lambda: self._exited(process)
-                )
+                process.child = await self._start_bound(self._launch(spec, None), process)
             except BaseException:
                 self._release()
                 raise
@@ -235,6 +234,28 @@ class ProcessManager:
         self._processes[process.id] = process
         self._evict_finished()
         return process
+
+    async def _start_bound(self, launch: Launch, process: ManagedProcess) -> Child:
+        """Spawn a background child; under the sandbox, return once bubblewrap is bound to us.
+
+        bubblewrap arms `--die-with-parent` when it starts; waiting for its status report
+        closes the window in which the server could die before a new sandbox is tied to it.
+        """
+        options: dict[str, Any] = {"stdin": True, "merge_stderr": True, "on_exit": lambda: self._exited(process)}
+        if self.strategy.name != "sandbox":
+            return await self._spawn(launch, process.receive, **options)
+        status_read, status_write = os.pipe()
+        try:
+            child = await self._spawn(
+                replace(launch, status_fd=status_write), process.receive, pass_fds=(status_write,), **options
+            )
+        except BaseException:
+            os.close(status_read)
+            raise
+        finally:
+            os.close(status_write)
+        await read_until_closed(status_read, _SANDBOX_READY_S)
+        return child
 
     def _exited(self, process: ManagedProcess) -> None:
         asyncio.get_running_loop().create_task(self._finished(process))

@@ -95,8 +95,9 @@ class SandboxStrategy(ExecutionStrategy):
         self.network = network
 
     def wrap(self, argv: list[str], launch: Launch) -> list[str]:
-        """`bwrap <mounts> --chdir cwd -- argv`."""
-        return [self.bwrap, *bwrap_arguments(self.roots, network=self.network, cwd=launch.cwd), "--", *argv]
+        """`bwrap <mounts> --chdir cwd -- argv` (with `--info-fd` when the caller waits for it)."""
+        status = ["--info-fd", str(launch.status_fd)] if launch.status_fd is not None else []
+        return [self.bwrap, *bwrap_arguments(self.roots, network=self.network, cwd=launch.cwd), *status, "--", *argv]
 
     def environment(self, launch: Launch) -> dict[str, str]:
         """As direct, with HOME in the private /tmp."""

@@ -46,6 +46,7 @@ class Launch:
     limits: ResourceLimits
     env: Mapping[str, str] = field(default_factory=dict)
     cgroup: Path | None = None  # the child's pids cgroup directory
+    status_fd: int | None = None  # sandbox: bwrap reports on this fd once it is bound to the server
 
 
 class ExecutionStrategy(ABC):
