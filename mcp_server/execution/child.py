@@ -86,6 +86,8 @@ class Child:
 
     async def wait_drained(self, timeout_s: float) -> bool:
         """Wait until stdout and stderr reached EOF; False if something still holds them."""
+        if self._protocol.drained.is_set():
+            return True
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout_s):
                 await self._protocol.drained.wait()

@@ -124,23 +124,26 @@ class ProcessManager:
             self._release()
 
     # --- spawning -----------------------------------------------------------------------
-    def _launch(self, spec: CommandSpec, timeout_s: float | None) -> Launch:
+    def _launch(self, spec: CommandSpec, timeout_s: float | None) -> tuple[Launch, dict[str, str]]:
+        """The launch description and the child's environment (checked: the program exists)."""
         limits = ResourceLimits.for_command(self.memory_limit_mb, timeout_s)
-        if not isinstance(spec.command, str):
-            launch = Launch(spec.command, spec.cwd, limits, spec.env or {})
-            path = self.strategy.environment(launch).get("PATH")
-            if shutil.which(spec.command[0], path=path) is None:
-                msg = f"command {spec.command[0][:200]!r} was not found on PATH or is not executable"
-                raise NotFoundError(msg)
-        cgroup = self.cgroups.create(limits.tasks) if self.cgroups is not None else None
-        return Launch(spec.command, spec.cwd, limits, spec.env or {}, cgroup)
+        launch = Launch(spec.command, spec.cwd, limits, spec.env or {})
+        environment = self.strategy.environment(launch)
+        if not isinstance(spec.command, str) and shutil.which(spec.command[0], path=environment.get("PATH")) is None:
+            msg = f"command {spec.command[0][:200]!r} was not found on PATH or is not executable"
+            raise NotFoundError(msg)
+        if self.cgroups is not None:
+            launch = replace(launch, cgroup=self.cgroups.create(limits.tasks))
+        return launch, environment
 
-    async def _spawn(self, launch: Launch, sink: Callable[[int, bytes], None], **options: Any) -> Child:
+    async def _spawn(
+        self, launch: Launch, environment: dict[str, str], sink: Callable[[int, bytes], None], **options: Any
+    ) -> Child:
         try:
             return await spawn(
                 self.strategy.argv(launch),
                 cwd=launch.cwd,
-                env=self.strategy.environment(launch),
+                env=environment,
                 sink=sink,
                 cgroups=self.cgroups,
                 cgroup=launch.cgroup,
@@ -185,14 +188,16 @@ class ProcessManager:
                 on_output(fd, data)
 
         with self._slot(), self._span(spec, background=False) as span:
-            launch = self._launch(spec, timeout_s)
-            child = await self._spawn(launch, sink, stdin=stdin is not None)
+            launch, environment = self._launch(spec, timeout_s)
+            child = await self._spawn(launch, environment, sink, stdin=stdin is not None)
             span.set_attribute("process.pid", child.pid)
             self._foreground.add(child)
             try:
                 timed_out = await self._wait(child, timeout_s, stdin)
+            except BaseException:
+                child.kill_tree()  # cancelled: the client is gone, so is the command
+                raise
             finally:
-                child.kill_tree()
                 child.close()
                 self._foreground.discard(child)
             result = RunResult(
@@ -215,8 +220,9 @@ class ProcessManager:
         # The leader is gone (or timed out): what it left running goes too, then the pipes drain.
         child.kill_tree()
         await child.wait_drained(_DRAIN_S)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(child.wait_exit(), _DRAIN_S)
+        if child.running:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(child.wait_exit(), _DRAIN_S)
         return timed_out
 
     # --- background ---------------------------------------------------------------------
@@ -226,7 +232,7 @@ class ProcessManager:
             self._acquire()  # released by _finished when the process ends
             try:
                 process = ManagedProcess(secrets.token_hex(6), spec, self.max_output_bytes, self._notify)
-                process.child = await self._start_bound(self._launch(spec, None), process)
+                process.child = await self._start_bound(*self._launch(spec, None), process)
             except BaseException:
                 self._release()
                 raise
@@ -235,7 +241,7 @@ class ProcessManager:
         self._evict_finished()
         return process
 
-    async def _start_bound(self, launch: Launch, process: ManagedProcess) -> Child:
+    async def _start_bound(self, launch: Launch, environment: dict[str, str], process: ManagedProcess) -> Child:
         """Spawn a background child; under the sandbox, return once bubblewrap is bound to us.
 
         bubblewrap arms `--die-with-parent` when it starts; waiting for its status report
@@ -243,12 +249,11 @@ class ProcessManager:
         """
         options: dict[str, Any] = {"stdin": True, "merge_stderr": True, "on_exit": lambda: self._exited(process)}
         if self.strategy.name != "sandbox":
-            return await self._spawn(launch, process.receive, **options)
+            return await self._spawn(launch, environment, process.receive, **options)
         status_read, status_write = os.pipe()
         try:
-            child = await self._spawn(
-                replace(launch, status_fd=status_write), process.receive, pass_fds=(status_write,), **options
-            )
+            bound = replace(launch, status_fd=status_write)
+            child = await self._spawn(bound, environment, process.receive, pass_fds=(status_write,), **options)
         except BaseException:
             os.close(status_read)
             raise

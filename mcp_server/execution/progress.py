@@ -53,20 +53,23 @@ class ProgressStream:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[ProgressStream]:
-        """Flush periodically while the block runs."""
+        """Flush periodically while the block runs (a quick block schedules no task at all)."""
+        tasks: list[asyncio.Task[None]] = []
 
         async def loop() -> None:
             while True:
-                await asyncio.sleep(self._interval_s)
                 try:
                     await self.flush()
                 # Progress is best effort: a client that cannot take it must not fail the command.
                 except Exception:  # noqa: BLE001
                     return
+                await asyncio.sleep(self._interval_s)
 
-        task = asyncio.create_task(loop())
+        timer = asyncio.get_running_loop().call_later(self._interval_s, lambda: tasks.append(asyncio.create_task(loop())))
         try:
             yield self
         finally:
             # Not awaited: awaiting here could swallow a cancellation of the caller itself.
-            task.cancel()
+            timer.cancel()
+            for task in tasks:
+                task.cancel()

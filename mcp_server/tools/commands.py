@@ -6,7 +6,6 @@ import json
 import signal
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastmcp import Context, FastMCP
 from fastmcp.exceptions import ResourceError
 from pydantic import Field
@@ -102,7 +101,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
         limit = settings.command_timeout_s
         effective_timeout = min(timeout_s or limit, limit)
         decision = await authorize(services, command, env, stdin=stdin)
-        directory = await anyio.to_thread.run_sync(resolve_cwd, services, cwd)
+        directory = resolve_cwd(services, cwd)  # a few stat calls: cheaper inline than a thread hop
         key = cache_key(command, directory, env, stdin) if cache_ttl_s > 0 else None
         if key is not None and services.command_cache is not None:
             hit = services.command_cache.get(key)
@@ -134,7 +133,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
         path_outside_roots, not_found, too_many_processes, invalid_arguments.
         """
         decision = await authorize(services, command, env, interactive=True)
-        directory = await anyio.to_thread.run_sync(resolve_cwd, services, cwd)
+        directory = resolve_cwd(services, cwd)
         program = decision.programs[0] if decision.programs else _program(command)
         process = await manager.start(CommandSpec(command, directory, program, env))
         process.stdin_is_code = decision.stdin_is_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,13 +12,33 @@ from fastmcp import Client
 
 from mcp_server.app import App, build_app, telemetry_config
 from mcp_server.settings import Settings
+from observability import Telemetry
 from observability.testing import setup_for_tests
+
+AppFactory = Callable[..., contextlib.AbstractContextManager[tuple[App, Telemetry]]]
 
 
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     """Per-test settings (overrides the root fixture): `touch` blocked, direct execution."""
     return make_settings(execution="direct", blocked_commands=["touch"], command_timeout_s=20)
+
+
+@pytest.fixture
+def app_with(make_settings: Callable[..., Settings]) -> AppFactory:
+    """Build a server with other settings for one test: `with app_with(max_processes=2) as (app, telemetry)`."""
+
+    @contextlib.contextmanager
+    def build(**overrides: Any) -> Iterator[tuple[App, Telemetry]]:
+        settings = make_settings(**{"execution": "direct", **overrides})
+        telemetry, _spans = setup_for_tests(telemetry_config(settings))
+        built = build_app(settings, telemetry)
+        try:
+            yield built, telemetry
+        finally:
+            built.services.close()
+
+    return build
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +71,3 @@ async def module_client(module_app: App) -> AsyncIterator[Client]:
     async with Client(module_app.mcp) as connected:
         yield connected
 
-
-async def call(client: Client, tool: str, arguments: dict[str, Any]) -> Any:
-    """Call a tool; return the CallToolResult (is_error, structured_content)."""
-    return await client.call_tool_mcp(tool, arguments)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from opentelemetry.trace import SpanKind
 from mcp_server.app import App
 from observability import Telemetry
 from observability.testing import metric_value
+
+AppFactory = Callable[..., Any]  # the `app_with` fixture (conftest)
 
 
 async def run(client: Client, **arguments: Any) -> dict[str, Any]:
@@ -68,19 +71,11 @@ class TestLimits:
         result = await run(client, command="true", timeout_s=3600)
         assert result["timeout_s"] == app.services.settings.command_timeout_s
 
-    async def test_output_beyond_the_cap_keeps_head_and_tail_with_exact_counts(self, make_settings: Any) -> None:
+    async def test_output_beyond_the_cap_keeps_head_and_tail_with_exact_counts(self, app_with: AppFactory) -> None:
         """3 MB through a 4 KiB cap: head, marker, tail, and exact byte counts."""
-        from mcp_server.app import build_app, telemetry_config
-        from observability.testing import setup_for_tests
-
-        settings = make_settings(execution="direct", max_output_bytes=4096)
-        telemetry, _ = setup_for_tests(telemetry_config(settings))
-        built = build_app(settings, telemetry)
-        try:
+        with app_with(max_output_bytes=4096) as (built, _telemetry):
             async with Client(built.mcp) as client:
                 result = await run(client, command="printf START; head -c 3000000 /dev/zero | tr '\\0' x; printf END")
-        finally:
-            built.services.close()
         assert result["stdout_bytes"] == 3_000_008
         assert result["stdout_dropped_bytes"] == 3_000_008 - 4096
         assert result["truncated"] is True
@@ -103,23 +98,15 @@ class TestLimits:
 
 class TestEnvironment:
     async def test_server_secrets_never_reach_the_child(
-        self, make_settings: Any, monkeypatch: pytest.MonkeyPatch
+        self, app_with: AppFactory, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Tokens and OTLP headers of the server's environment are not inherited; the call's env is."""
-        from mcp_server.app import build_app, telemetry_config
-        from observability.testing import setup_for_tests
-
         monkeypatch.setenv("MCP_SERVER_AUTH_TOKEN", "server-secret-token")
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer otlp-secret")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
-        settings = make_settings(execution="direct")
-        telemetry, _ = setup_for_tests(telemetry_config(settings))
-        built = build_app(settings, telemetry)
-        try:
+        with app_with() as (built, _telemetry):
             async with Client(built.mcp) as client:
                 result = await run(client, command="env", env={"GREETING": "hello"})
-        finally:
-            built.services.close()
         names = {line.split("=", 1)[0] for line in result["stdout"].splitlines()}
         assert "GREETING=hello" in result["stdout"]
         assert "server-secret-token" not in result["stdout"] and "otlp-secret" not in result["stdout"]

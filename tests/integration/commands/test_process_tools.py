@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import mcp_types
@@ -13,9 +14,11 @@ import pytest
 from fastmcp import Client
 from mcp.client.subscriptions import listen
 
-from mcp_server.app import App, build_app, telemetry_config
+from mcp_server.app import App
 from observability import Telemetry
-from observability.testing import metric_value, setup_for_tests
+from observability.testing import metric_value
+
+AppFactory = Callable[..., Any]  # the `app_with` fixture (conftest)
 
 TEXT = "ascii line\nnon-ascii: héllo wörld € 🙂\nno newline at the end"
 
@@ -49,18 +52,13 @@ class TestReading:
         assert reads[-1]["next_offset"] == len(TEXT.encode())
         assert reads[-1]["status"] == "exited" and reads[-1]["exit_code"] == 0
 
-    async def test_a_reader_that_falls_behind_gets_dropped_bytes(self, make_settings: Any) -> None:
+    async def test_a_reader_that_falls_behind_gets_dropped_bytes(self, app_with: AppFactory) -> None:
         """With a 4 KiB ring, reading 20 000 bytes late reports exactly what was overwritten."""
-        settings = make_settings(execution="direct", max_output_bytes=4096)
-        telemetry, _ = setup_for_tests(telemetry_config(settings))
-        built = build_app(settings, telemetry)
-        try:
+        with app_with(max_output_bytes=4096) as (built, _telemetry):
             async with Client(built.mcp) as client:
                 started = await tool(client, "start_process", command="head -c 20000 /dev/zero | tr '\\0' y")
                 await built.services.processes.get(started["process_id"]).wait_finished(10)
                 chunk = await tool(client, "read_process_output", process_id=started["process_id"], max_bytes=100_000)
-        finally:
-            built.services.close()
         assert chunk["dropped_bytes"] == 20000 - 4096
         assert chunk["offset"] == 20000 - 4096 and chunk["next_offset"] == 20000
         assert chunk["output"] == "y" * 4096
@@ -112,12 +110,9 @@ class TestInputAndKill:
 
 
 class TestProcessLimits:
-    async def test_max_processes_is_enforced_and_counted(self, make_settings: Any) -> None:
+    async def test_max_processes_is_enforced_and_counted(self, app_with: AppFactory) -> None:
         """The third concurrent process is too_many_processes; the gauge counts running ones."""
-        settings = make_settings(execution="direct", max_processes=2)
-        telemetry, _ = setup_for_tests(telemetry_config(settings))
-        built = build_app(settings, telemetry)
-        try:
+        with app_with(max_processes=2) as (built, telemetry):
             async with Client(built.mcp) as client:
                 first = await tool(client, "start_process", command=["sleep", "300"])
                 await tool(client, "start_process", command=["sleep", "300"])
@@ -128,17 +123,12 @@ class TestProcessLimits:
                 assert (await tool(client, "execute_command", command="true"))["exit_code"] == 0
                 listed = await tool(client, "list_processes")
                 assert listed["running"] == 1 and len(listed["processes"]) == 2
-        finally:
-            built.services.close()
 
-    async def test_closing_the_services_kills_every_managed_process(self, make_settings: Any) -> None:
+    async def test_closing_the_services_kills_every_managed_process(self, app_with: AppFactory) -> None:
         """Services.close() (the server's shutdown) leaves no managed process alive."""
-        settings = make_settings(execution="direct")
-        telemetry, _ = setup_for_tests(telemetry_config(settings))
-        built = build_app(settings, telemetry)
-        async with Client(built.mcp) as client:
-            pids = [(await tool(client, "start_process", command=["sleep", "300"]))["pid"] for _ in range(3)]
-        built.services.close()
+        with app_with() as (built, _telemetry):
+            async with Client(built.mcp) as client:
+                pids = [(await tool(client, "start_process", command=["sleep", "300"]))["pid"] for _ in range(3)]
         await asyncio.sleep(0.1)
         assert all(not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE for pid in pids)
 
