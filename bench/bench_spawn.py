@@ -87,9 +87,15 @@ class Variant:
     arguments: dict[str, Any]
 
 
-def our_transport(root: Path, state: Path, log: Path, execution: str, telemetry: str = "on") -> StdioTransport:
+def our_transport(
+    root: Path, state: Path, log: Path, execution: str, telemetry: str = "on"
+) -> StdioTransport:
     """Our server over stdio with default settings, the given execution strategy, logs to a file."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("MCP_SERVER_", "OTEL_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MCP_SERVER_", "OTEL_"))
+    }
     env.update(
         {
             "MCP_SERVER_ALLOWED_ROOTS": str(root),
@@ -98,7 +104,9 @@ def our_transport(root: Path, state: Path, log: Path, execution: str, telemetry:
             "MCP_SERVER_TELEMETRY": telemetry,
         }
     )
-    return StdioTransport(sys.executable, ["-m", "mcp_server", "serve", "--transport", "stdio"], env=env, log_file=log)
+    return StdioTransport(
+        sys.executable, ["-m", "mcp_server", "serve", "--transport", "stdio"], env=env, log_file=log
+    )
 
 
 async def measure(client: Client, variant: Variant, calls: int) -> float:
@@ -127,7 +135,9 @@ async def run(variants: list[Variant], rounds: int, calls: int) -> dict[str, lis
             order = list(range(len(variants)))
             order = order[index % len(order) :] + order[: index % len(order)]
             for position in order:
-                results[variants[position].name].append(await measure(clients[position], variants[position], calls))
+                results[variants[position].name].append(
+                    await measure(clients[position], variants[position], calls)
+                )
             line = ", ".join(f"{name} {values[-1]:.3f} ms" for name, values in results.items())
             print(f"round {index + 1}/{rounds}: {line}", file=sys.stderr)
     finally:
@@ -139,7 +149,11 @@ async def run(variants: list[Variant], rounds: int, calls: int) -> dict[str, lis
 def machine() -> dict[str, Any]:
     """Where the figures were taken."""
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     return {
@@ -163,11 +177,16 @@ def main() -> int:
         base = Path(scratch)
         (base / "root").mkdir()
         (base / "bare.py").write_text(BARE_SERVER)
+
         def bare() -> StdioTransport:
-            return StdioTransport(sys.executable, [str(base / "bare.py")], log_file=base / "bare.log")
+            return StdioTransport(
+                sys.executable, [str(base / "bare.py")], log_file=base / "bare.log"
+            )
 
         def ours(name: str, execution: str, telemetry: str = "on") -> StdioTransport:
-            return our_transport(base / "root", base / name, base / f"{name}.log", execution, telemetry)
+            return our_transport(
+                base / "root", base / name, base / f"{name}.log", execution, telemetry
+            )
 
         # Each variant talks to its own server process (one stdio transport, one client).
         variants = [
@@ -177,10 +196,19 @@ def main() -> int:
             Variant("direct_argv", ours("s1", "direct"), "execute_command", {"command": ["true"]}),
             Variant("direct_shell", ours("s2", "direct"), "execute_command", {"command": "true"}),
             Variant("ours_noop", ours("s3", "direct"), "calculate", {"expression": "1"}),
-            Variant("direct_argv_telemetry_off", ours("s4", "direct", "off"), "execute_command", {"command": ["true"]}),
+            Variant(
+                "direct_argv_telemetry_off",
+                ours("s4", "direct", "off"),
+                "execute_command",
+                {"command": ["true"]},
+            ),
         ]
         if shutil.which("bwrap"):
-            variants.append(Variant("sandbox_argv", ours("s5", "sandbox"), "execute_command", {"command": ["true"]}))
+            variants.append(
+                Variant(
+                    "sandbox_argv", ours("s5", "sandbox"), "execute_command", {"command": ["true"]}
+                )
+            )
         results = asyncio.run(run(variants, args.rounds, args.calls))
     medians = {name: round(statistics.median(values), 3) for name, values in results.items()}
     report = {
@@ -188,12 +216,19 @@ def main() -> int:
         "command": " ".join(shlex.quote(part) for part in [sys.executable, *sys.argv]),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {**machine(), "load_average_at_start": load},
-        "versions": {name: version(name) for name in ("mcp-observatory", "fastmcp", "mcp", "bashlex", "psutil")},
+        "versions": {
+            name: version(name)
+            for name in ("mcp-observatory", "fastmcp", "mcp", "bashlex", "psutil")
+        },
         "parameters": {"rounds": args.rounds, "calls_per_round": args.calls},
         "target": "direct_argv within 1.5x of bare (SPEC 12)",
         "median_ms": medians,
-        "ratio_to_bare": {name: round(value / medians["bare"], 3) for name, value in medians.items()},
-        "rounds_ms": {name: [round(value, 3) for value in values] for name, values in results.items()},
+        "ratio_to_bare": {
+            name: round(value / medians["bare"], 3) for name, value in medians.items()
+        },
+        "rounds_ms": {
+            name: [round(value, 3) for value in values] for name, values in results.items()
+        },
     }
     report["target_met"] = report["ratio_to_bare"]["direct_argv"] <= 1.5
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,12 @@ from typing import Any
 
 from fastmcp import FastMCP
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
-from mcp_types import EmptyResult, SubscribeRequestParams, SubscriptionsListenRequestParams, UnsubscribeRequestParams
+from mcp_types import (
+    EmptyResult,
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    UnsubscribeRequestParams,
+)
 
 from observability import get_logger
 
@@ -37,10 +42,14 @@ class ResourceSubscriptions:
         self._active: set[str] = set()
         self._dirty: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        server = mcp._mcp_server  # noqa: SLF001 - no public hook for these methods (module docstring)
-        server.add_request_handler("subscriptions/listen", SubscriptionsListenRequestParams, self.listen)
+        server = mcp._mcp_server  # no public hook for these methods (see the module docstring)
+        server.add_request_handler(
+            "subscriptions/listen", SubscriptionsListenRequestParams, self.listen
+        )
         server.add_request_handler("resources/subscribe", SubscribeRequestParams, self._subscribe)
-        server.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe)
+        server.add_request_handler(
+            "resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe
+        )
 
     @staticmethod
     def _connection(ctx: Any) -> Any:

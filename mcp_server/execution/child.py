@@ -34,7 +34,9 @@ class _ChildProtocol(asyncio.SubprocessProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.SubprocessTransport)
-        self.open_pipes = {fd for fd in (STDOUT, STDERR) if transport.get_pipe_transport(fd) is not None}
+        self.open_pipes = {
+            fd for fd in (STDOUT, STDERR) if transport.get_pipe_transport(fd) is not None
+        }
         if not self.open_pipes:
             self.drained.set()
 

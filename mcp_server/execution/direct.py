@@ -6,7 +6,12 @@ undone by its children (root may raise hard limits and leave cgroups): use `sand
 
 from __future__ import annotations
 
-from mcp_server.execution.strategy import ExecutionStrategy, Launch, child_environment, server_environment
+from mcp_server.execution.strategy import (
+    ExecutionStrategy,
+    Launch,
+    child_environment,
+    server_environment,
+)
 
 
 class DirectStrategy(ExecutionStrategy):

@@ -76,10 +76,17 @@ def prelude(limits: ResourceLimits, cgroup_procs: Path | None, *, flavor: str = 
     if cgroup_procs is not None:
         lines.append(f"echo $$ > {shlex.quote(str(cgroup_procs))} || exit 126")
     if flavor == "dash":
-        calls = [f"ulimit -v {memory_kib}", f"ulimit -t {cpu}", f"ulimit -f {file_bytes // 512}", f"ulimit -p {tasks}"]
+        calls = [
+            f"ulimit -v {memory_kib}",
+            f"ulimit -t {cpu}",
+            f"ulimit -f {file_bytes // 512}",
+            f"ulimit -p {tasks}",
+        ]
         lines.append(" && ".join(calls) + " || exit 126")
     else:
-        lines.append(f"ulimit -S -H -v {memory_kib} -t {cpu} -f {file_bytes // 1024} -u {tasks} || exit 126")
+        lines.append(
+            f"ulimit -S -H -v {memory_kib} -t {cpu} -f {file_bytes // 1024} -u {tasks} || exit 126"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -102,7 +109,9 @@ class PidsCgroups:
                 _enable_v2_pids(base)
                 probe = base / "probe"
                 probe.mkdir(exist_ok=True)
-                usable = (probe / "pids.max").exists() and os.access(probe / "cgroup.procs", os.W_OK)
+                usable = (probe / "pids.max").exists() and os.access(
+                    probe / "cgroup.procs", os.W_OK
+                )
                 probe.rmdir()
                 if usable:
                     return cls(base)
@@ -156,7 +165,14 @@ def _pids_roots() -> list[Path]:
         memberships = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
         return roots
-    v1 = next((line.split()[1] for line in mounts if line.split()[2:3] == ["cgroup"] and "pids" in line.split()[3].split(",")), None)
+    v1 = next(
+        (
+            line.split()[1]
+            for line in mounts
+            if line.split()[2:3] == ["cgroup"] and "pids" in line.split()[3].split(",")
+        ),
+        None,
+    )
     v2 = next((line.split()[1] for line in mounts if line.split()[2:3] == ["cgroup2"]), None)
     for membership in memberships:
         _id, controllers, path = membership.split(":", 2)

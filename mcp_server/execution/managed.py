@@ -33,10 +33,16 @@ def complete_utf8(data: bytes) -> int:
 class ManagedProcess:
     """One background process started by `start_process`."""
 
-    def __init__(self, process_id: str, spec: CommandSpec, capacity: int, notify: Callable[[str], None]) -> None:
+    def __init__(
+        self, process_id: str, spec: CommandSpec, capacity: int, notify: Callable[[str], None]
+    ) -> None:
         self.id = process_id
         command = spec.command if isinstance(spec.command, str) else " ".join(spec.command)
-        self.command = command if len(command) <= _COMMAND_SHOWN_CHARS else command[:_COMMAND_SHOWN_CHARS] + "..."
+        self.command = (
+            command
+            if len(command) <= _COMMAND_SHOWN_CHARS
+            else command[:_COMMAND_SHOWN_CHARS] + "..."
+        )
         self.program = spec.program
         self.cwd = str(spec.cwd)
         self.ring = RingBuffer(capacity)

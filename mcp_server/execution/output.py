@@ -66,7 +66,9 @@ class HeadTailBuffer:
         if dropped <= 0:
             return Captured(decode(bytes(self._head) + tail), self.total_bytes, 0)
         marker = f"\n[... {dropped} bytes dropped; {self.total_bytes} bytes in total ...]\n"
-        return Captured(decode(bytes(self._head)) + marker + decode(tail), self.total_bytes, dropped)
+        return Captured(
+            decode(bytes(self._head)) + marker + decode(tail), self.total_bytes, dropped
+        )
 
 
 @dataclass(frozen=True, slots=True)

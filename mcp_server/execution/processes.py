@@ -22,7 +22,12 @@ from typing import Any
 
 from opentelemetry.trace import Span, Tracer
 
-from mcp_server.errors import NotFoundError, ProcessNotFoundError, ResourceLimitError, TooManyProcessesError
+from mcp_server.errors import (
+    NotFoundError,
+    ProcessNotFoundError,
+    ResourceLimitError,
+    TooManyProcessesError,
+)
 from mcp_server.execution.child import STDOUT, Child, read_until_closed, spawn
 from mcp_server.execution.limits import PidsCgroups, ResourceLimits
 from mcp_server.execution.managed import ManagedProcess
@@ -129,7 +134,10 @@ class ProcessManager:
         limits = ResourceLimits.for_command(self.memory_limit_mb, timeout_s)
         launch = Launch(spec.command, spec.cwd, limits, spec.env or {})
         environment = self.strategy.environment(launch)
-        if not isinstance(spec.command, str) and shutil.which(spec.command[0], path=environment.get("PATH")) is None:
+        if (
+            not isinstance(spec.command, str)
+            and shutil.which(spec.command[0], path=environment.get("PATH")) is None
+        ):
             msg = f"command {spec.command[0][:200]!r} was not found on PATH or is not executable"
             raise NotFoundError(msg)
         if self.cgroups is not None:
@@ -137,7 +145,11 @@ class ProcessManager:
         return launch, environment
 
     async def _spawn(
-        self, launch: Launch, environment: dict[str, str], sink: Callable[[int, bytes], None], **options: Any
+        self,
+        launch: Launch,
+        environment: dict[str, str],
+        sink: Callable[[int, bytes], None],
+        **options: Any,
     ) -> Child:
         try:
             return await spawn(
@@ -180,7 +192,10 @@ class ProcessManager:
         Cancellation (the client cancelled or went away) kills the whole tree before the
         CancelledError propagates, so nothing is left behind.
         """
-        stdout, stderr = HeadTailBuffer(self.max_output_bytes), HeadTailBuffer(self.max_output_bytes)
+        stdout, stderr = (
+            HeadTailBuffer(self.max_output_bytes),
+            HeadTailBuffer(self.max_output_bytes),
+        )
 
         def sink(fd: int, data: bytes) -> None:
             (stdout if fd == STDOUT else stderr).write(data)
@@ -201,7 +216,11 @@ class ProcessManager:
                 child.close()
                 self._foreground.discard(child)
             result = RunResult(
-                child.returncode, stdout.captured(), stderr.captured(), timed_out, time.monotonic() - child.started
+                child.returncode,
+                stdout.captured(),
+                stderr.captured(),
+                timed_out,
+                time.monotonic() - child.started,
             )
             _record(span, result)
             return result
@@ -231,7 +250,9 @@ class ProcessManager:
         with self._span(spec, background=True) as span:
             self._acquire()  # released by _finished when the process ends
             try:
-                process = ManagedProcess(secrets.token_hex(6), spec, self.max_output_bytes, self._notify)
+                process = ManagedProcess(
+                    secrets.token_hex(6), spec, self.max_output_bytes, self._notify
+                )
                 process.child = await self._start_bound(*self._launch(spec, None), process)
             except BaseException:
                 self._release()
@@ -241,19 +262,27 @@ class ProcessManager:
         self._evict_finished()
         return process
 
-    async def _start_bound(self, launch: Launch, environment: dict[str, str], process: ManagedProcess) -> Child:
+    async def _start_bound(
+        self, launch: Launch, environment: dict[str, str], process: ManagedProcess
+    ) -> Child:
         """Spawn a background child; under the sandbox, return once bubblewrap is bound to us.
 
         bubblewrap arms `--die-with-parent` when it starts; waiting for its status report
         closes the window in which the server could die before a new sandbox is tied to it.
         """
-        options: dict[str, Any] = {"stdin": True, "merge_stderr": True, "on_exit": lambda: self._exited(process)}
+        options: dict[str, Any] = {
+            "stdin": True,
+            "merge_stderr": True,
+            "on_exit": lambda: self._exited(process),
+        }
         if self.strategy.name != "sandbox":
             return await self._spawn(launch, environment, process.receive, **options)
         status_read, status_write = os.pipe()
         try:
             bound = replace(launch, status_fd=status_write)
-            child = await self._spawn(bound, environment, process.receive, pass_fds=(status_write,), **options)
+            child = await self._spawn(
+                bound, environment, process.receive, pass_fds=(status_write,), **options
+            )
         except BaseException:
             os.close(status_read)
             raise
@@ -275,7 +304,9 @@ class ProcessManager:
 
     def _evict_finished(self) -> None:
         finished = [p for p in self._processes.values() if not p.running]
-        for process in sorted(finished, key=lambda p: p.ended_at or 0)[: max(0, len(finished) - self.max_processes)]:
+        for process in sorted(finished, key=lambda p: p.ended_at or 0)[
+            : max(0, len(finished) - self.max_processes)
+        ]:
             del self._processes[process.id]
 
     def _notify(self, process_id: str) -> None:
@@ -337,7 +368,9 @@ def _record(span: Span, result: RunResult) -> None:
     span.set_attribute("mcp.process.duration_s", round(result.duration_s, 6))
     span.set_attribute("mcp.process.stdout_bytes", result.stdout.total_bytes)
     span.set_attribute("mcp.process.stderr_bytes", result.stderr.total_bytes)
-    span.set_attribute("mcp.process.output_bytes", result.stdout.total_bytes + result.stderr.total_bytes)
+    span.set_attribute(
+        "mcp.process.output_bytes", result.stdout.total_bytes + result.stderr.total_bytes
+    )
     span.set_attribute("mcp.process.timed_out", result.timed_out)
     if result.exit_code is not None:
         span.set_attribute("process.exit.code", result.exit_code)

@@ -22,7 +22,9 @@ _INTERVAL_S = 0.25
 class ProgressStream:
     """Collects output chunks and sends them through `report(progress, message)`."""
 
-    def __init__(self, report: Report, *, interval_s: float = _INTERVAL_S, chunk_bytes: int = _CHUNK_BYTES) -> None:
+    def __init__(
+        self, report: Report, *, interval_s: float = _INTERVAL_S, chunk_bytes: int = _CHUNK_BYTES
+    ) -> None:
         self._report = report
         self._interval_s = interval_s
         self._chunk_bytes = chunk_bytes
@@ -65,7 +67,9 @@ class ProgressStream:
                     return
                 await asyncio.sleep(self._interval_s)
 
-        timer = asyncio.get_running_loop().call_later(self._interval_s, lambda: tasks.append(asyncio.create_task(loop())))
+        timer = asyncio.get_running_loop().call_later(
+            self._interval_s, lambda: tasks.append(asyncio.create_task(loop()))
+        )
         try:
             yield self
         finally:

@@ -26,7 +26,17 @@ from mcp_server.execution.strategy import (
     server_environment,
 )
 
-SYSTEM_DIRECTORIES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+SYSTEM_DIRECTORIES = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/etc",
+    "/opt",
+)
 _PROBE_TIMEOUT_S = 10.0
 
 
@@ -71,11 +81,16 @@ def probe(bwrap: str, network: bool) -> str | None:
     """None when bubblewrap works here, else why not (cached per process)."""
     command = [bwrap, *bwrap_arguments([], network=network, cwd=None), "--", "true"]
     try:
-        completed = subprocess.run(command, capture_output=True, timeout=_PROBE_TIMEOUT_S, check=False)
+        completed = subprocess.run(
+            command, capture_output=True, timeout=_PROBE_TIMEOUT_S, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{type(exc).__name__}: {exc}"
     if completed.returncode != 0:
-        return completed.stderr.decode(errors="replace").strip()[:300] or f"exit status {completed.returncode}"
+        return (
+            completed.stderr.decode(errors="replace").strip()[:300]
+            or f"exit status {completed.returncode}"
+        )
     return None
 
 
@@ -97,7 +112,13 @@ class SandboxStrategy(ExecutionStrategy):
     def wrap(self, argv: list[str], launch: Launch) -> list[str]:
         """`bwrap <mounts> --chdir cwd -- argv` (with `--info-fd` when the caller waits for it)."""
         status = ["--info-fd", str(launch.status_fd)] if launch.status_fd is not None else []
-        return [self.bwrap, *bwrap_arguments(self.roots, network=self.network, cwd=launch.cwd), *status, "--", *argv]
+        return [
+            self.bwrap,
+            *bwrap_arguments(self.roots, network=self.network, cwd=launch.cwd),
+            *status,
+            "--",
+            *argv,
+        ]
 
     def environment(self, launch: Launch) -> dict[str, str]:
         """As direct, with HOME in the private /tmp."""

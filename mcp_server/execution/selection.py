@@ -24,14 +24,23 @@ def select_strategy(settings: Settings) -> tuple[ExecutionStrategy, str]:
     if settings.execution == "direct":
         return DirectStrategy(), "MCP_SERVER_EXECUTION=direct"
     bwrap = shutil.which("bwrap")
-    problem = "bubblewrap (bwrap) is not installed" if bwrap is None else probe(bwrap, settings.sandbox_network)
+    problem = (
+        "bubblewrap (bwrap) is not installed"
+        if bwrap is None
+        else probe(bwrap, settings.sandbox_network)
+    )
     if problem is None and bwrap is not None:
-        strategy = SandboxStrategy(settings.allowed_roots, network=settings.sandbox_network, bwrap=bwrap)
+        strategy = SandboxStrategy(
+            settings.allowed_roots, network=settings.sandbox_network, bwrap=bwrap
+        )
         return strategy, f"MCP_SERVER_EXECUTION={settings.execution}; bubblewrap works"
     if settings.execution == "sandbox":
         msg = f"MCP_SERVER_EXECUTION=sandbox but bubblewrap cannot run here: {problem}"
         raise StartupError(msg)
-    return DirectStrategy(), f"MCP_SERVER_EXECUTION=auto; bubblewrap unusable ({problem}), running directly"
+    return (
+        DirectStrategy(),
+        f"MCP_SERVER_EXECUTION=auto; bubblewrap unusable ({problem}), running directly",
+    )
 
 
 def build_process_manager(settings: Settings, telemetry: Telemetry) -> ProcessManager:

@@ -29,10 +29,18 @@ class StartupError(RuntimeError):
     """The configured execution strategy cannot work on this machine (stops start-up)."""
 
 
-def child_environment(server_environment: Mapping[str, str], extra: Mapping[str, str] | None) -> dict[str, str]:
+def child_environment(
+    server_environment: Mapping[str, str], extra: Mapping[str, str] | None
+) -> dict[str, str]:
     """The minimal environment of a child: a few inherited variables, defaults, the call's `env`."""
     environment = dict(_DEFAULTS)
-    environment.update({name: server_environment[name] for name in INHERITED_VARIABLES if name in server_environment})
+    environment.update(
+        {
+            name: server_environment[name]
+            for name in INHERITED_VARIABLES
+            if name in server_environment
+        }
+    )
     environment.update(extra or {})
     return environment
 
@@ -79,7 +87,11 @@ class ExecutionStrategy(ABC):
             # One bash both sets the limits and runs the text: saves a second shell start.
             return [self.bash, "-c", prelude(launch.limits, cgroup_procs) + launch.command]
         lines = prelude(launch.limits, cgroup_procs, flavor=self.launcher_flavor)
-        target = [self.bash, "-c", launch.command] if isinstance(launch.command, str) else list(launch.command)
+        target = (
+            [self.bash, "-c", launch.command]
+            if isinstance(launch.command, str)
+            else list(launch.command)
+        )
         return [self.launcher, "-c", lines + 'exec "$@"', LAUNCHER_NAME, *self.wrap(target, launch)]
 
 

@@ -26,7 +26,12 @@ from typing import Any, Literal
 import bashlex
 
 from mcp_server.security import programs
-from mcp_server.security.blocklist import DEFAULT_BLOCKLIST, OPAQUE_WRAPPERS, REFUSED_BUILTINS, SAFE_BUILTINS
+from mcp_server.security.blocklist import (
+    DEFAULT_BLOCKLIST,
+    OPAQUE_WRAPPERS,
+    REFUSED_BUILTINS,
+    SAFE_BUILTINS,
+)
 from mcp_server.security.wrappers import WRAPPERS, Unwrapped, Word, unwrap_find, unwrap_wrapper
 
 MAX_COMMAND_CHARS = 65_536
@@ -50,13 +55,19 @@ class CommandPolicy:
 
     @classmethod
     def from_lists(
-        cls, *, default_blocklist: bool, blocked: Iterable[str] = (), allowed: Iterable[str] | None = None
+        cls,
+        *,
+        default_blocklist: bool,
+        blocked: Iterable[str] = (),
+        allowed: Iterable[str] | None = None,
     ) -> CommandPolicy:
         """Build the policy the settings describe (lists are compared case-insensitively)."""
         names = dict(DEFAULT_BLOCKLIST) if default_blocklist else {}
         names.update({name.lower(): "blocked by MCP_SERVER_BLOCKED_COMMANDS" for name in blocked})
         allow = None if allowed is None else frozenset(name.lower() for name in allowed)
-        return cls(blocked=MappingProxyType({k.lower(): v for k, v in names.items()}), allowed=allow)
+        return cls(
+            blocked=MappingProxyType({k.lower(): v for k, v in names.items()}), allowed=allow
+        )
 
     @property
     def active(self) -> bool:
@@ -141,7 +152,9 @@ def _prepare(text: str) -> str:
             end += 1
         inner = text[start + 3 : end - 1]
         if end >= len(text) or not _LITERAL_ARITHMETIC.fullmatch(inner):
-            raise _Refused("arithmetic expansion over variables or commands is refused (bash evaluates it as code)")
+            raise _Refused(
+                "arithmetic expansion over variables or commands is refused (bash evaluates it as code)"
+            )
         text = text[:start] + "0" * (end + 1 - start) + text[end + 1 :]
         start = text.find("$((")
     return text
@@ -202,7 +215,9 @@ class _Checker:
             level.starts.update({node.pos[0], node.pos[1] - 1})
             self.node(node.command, level, depth, stdin)
         elif kind == "compound" and self._is_arithmetic_command(node):
-            raise _Refused("(( )) arithmetic commands are refused (bash evaluates variable contents as code)")
+            raise _Refused(
+                "(( )) arithmetic commands are refused (bash evaluates variable contents as code)"
+            )
         else:
             for child in _children(node):
                 self.node(child, level, depth, stdin)
@@ -246,7 +261,9 @@ class _Checker:
                     words.append(word)
                 else:
                     name, _, value = word.text.partition("=")
-                    assignment = programs.check_assignment(name, Word(value, word.literal, word.spans))
+                    assignment = programs.check_assignment(
+                        name, Word(value, word.literal, word.spans)
+                    )
                     self.apply(assignment, level, depth, stdin)
             elif part.kind == "redirect":
                 own_stdin = self.redirect(part, own_stdin)
@@ -268,7 +285,14 @@ class _Checker:
         return stdin
 
     # --- one command ------------------------------------------------------------------
-    def argv(self, words: Sequence[Word], level: _Level | None, depth: int, stdin: _Stdin, **run_time: Any) -> None:
+    def argv(
+        self,
+        words: Sequence[Word],
+        level: _Level | None,
+        depth: int,
+        stdin: _Stdin,
+        **run_time: Any,
+    ) -> None:
         """Check one argv.
 
         `run_time` says what find/xargs add when they run it: `open_ended` (xargs appends
@@ -280,11 +304,20 @@ class _Checker:
         lowered = name.lower()
         unwrapped = self.unwrap(lowered, words[1:])
         runs_nothing = not unwrapped.commands and not unwrapped.shell and unwrapped.refusal is None
-        if run_time.get("open_ended") and runs_nothing and (lowered in WRAPPERS or lowered in ("busybox", "toybox")):
+        if (
+            run_time.get("open_ended")
+            and runs_nothing
+            and (lowered in WRAPPERS or lowered in ("busybox", "toybox"))
+        ):
             raise _Refused(f"{name} would run a command taken from xargs input", name)
         placeholder = run_time.get("placeholder")
-        if placeholder and any(placeholder in word.text for word in (*unwrapped.shell, *unwrapped.code)):
-            raise _Refused(f"{name} would run code with file names or input spliced in for {placeholder!r}", name)
+        if placeholder and any(
+            placeholder in word.text for word in (*unwrapped.shell, *unwrapped.code)
+        ):
+            raise _Refused(
+                f"{name} would run code with file names or input spliced in for {placeholder!r}",
+                name,
+            )
         self.apply(unwrapped, level, depth, stdin, **run_time)
 
     def unwrap(self, name: str, rest: Sequence[Word]) -> Unwrapped:
@@ -307,7 +340,9 @@ class _Checker:
     def program_name(self, word: Word) -> str:
         text = word.text
         if not word.literal:
-            raise _Refused(f"the command name {text[:60]!r} is built by an expansion, so it cannot be checked")
+            raise _Refused(
+                f"the command name {text[:60]!r} is built by an expansion, so it cannot be checked"
+            )
         if not text or "\x00" in text:
             raise _Refused("empty command name")
         if "{" in text and "}" in text:
@@ -318,9 +353,14 @@ class _Checker:
         if name != "[" and any(char in name for char in "*?["):
             if self.policy.allowed is not None:
                 raise _Refused(f"the command name {text[:60]!r} is a glob", name)
-            matched = next((b for b in self.policy.blocked if fnmatch.fnmatchcase(b, name.lower())), None)
+            matched = next(
+                (b for b in self.policy.blocked if fnmatch.fnmatchcase(b, name.lower())), None
+            )
             if matched is not None:
-                raise _Refused(f"the command name {text[:60]!r} is a glob that matches blocked {matched!r}", matched)
+                raise _Refused(
+                    f"the command name {text[:60]!r} is a glob that matches blocked {matched!r}",
+                    matched,
+                )
         return name
 
     def check_name(self, name: str) -> None:
@@ -337,13 +377,20 @@ class _Checker:
         if lowered in OPAQUE_WRAPPERS and self.policy.active:
             raise _Refused(f"{name!r} {OPAQUE_WRAPPERS[lowered]}", name)
 
-    def apply(self, unwrapped: Unwrapped, level: _Level | None, depth: int, stdin: _Stdin, **run_time: Any) -> None:
+    def apply(
+        self, unwrapped: Unwrapped, level: _Level | None, depth: int, stdin: _Stdin, **run_time: Any
+    ) -> None:
         """Check everything an unwrapped program runs (`run_time` as for `argv`)."""
         if unwrapped.refusal:
             raise _Refused(unwrapped.refusal)
         for word in unwrapped.assignments:
             name, _, value = word.text.partition("=")
-            self.apply(programs.check_assignment(name, Word(value, word.literal, word.spans)), level, depth, stdin)
+            self.apply(
+                programs.check_assignment(name, Word(value, word.literal, word.spans)),
+                level,
+                depth,
+                stdin,
+            )
         inherited = {
             "open_ended": run_time.get("open_ended") or unwrapped.appends_arguments,
             "placeholder": unwrapped.placeholder or run_time.get("placeholder"),
@@ -366,11 +413,15 @@ class _Checker:
             level.exempt.extend(word.spans)
         self.shell(word.text, depth + 1, stdin)
 
-    def stdin_program(self, stdin: _Stdin, level: _Level | None, depth: int, *, is_shell: bool) -> None:
+    def stdin_program(
+        self, stdin: _Stdin, level: _Level | None, depth: int, *, is_shell: bool
+    ) -> None:
         """A shell or interpreter may read its program from stdin: check what flows in."""
         if is_shell and stdin.kind in ("interactive", "pipe"):
             source = "interactive input" if stdin.kind == "interactive" else "a pipe"
-            raise _Refused(f"a shell reading its commands from {source} cannot be checked; pass them with -c")
+            raise _Refused(
+                f"a shell reading its commands from {source} cannot be checked; pass them with -c"
+            )
         if stdin.kind == "interactive":
             self.stdin_is_code = True
         elif stdin.kind in ("text", "data") and is_shell:
@@ -397,7 +448,9 @@ def _decide(run: Any, policy: CommandPolicy) -> PolicyDecision:
     except _Refused as refused:
         return PolicyDecision(False, refused.reason, refused.program, tuple(checker.programs))
     except RecursionError:
-        return PolicyDecision(False, "the command nests too deeply to be checked", None, tuple(checker.programs))
+        return PolicyDecision(
+            False, "the command nests too deeply to be checked", None, tuple(checker.programs)
+        )
     return PolicyDecision(True, "", None, tuple(checker.programs), checker.stdin_is_code)
 
 
@@ -438,7 +491,11 @@ def check_command(
             checker.apply(programs.check_assignment(name, Word(value)), None, 0, top)
         if isinstance(command, str):
             checker.shell(command, 0, top)
-        elif isinstance(command, Sequence) and command and all(isinstance(arg, str) for arg in command):
+        elif (
+            isinstance(command, Sequence)
+            and command
+            and all(isinstance(arg, str) for arg in command)
+        ):
             if any("\x00" in arg for arg in command):
                 raise _Refused("the command contains a NUL byte")
             checker.argv([Word(arg) for arg in command], None, 0, top)

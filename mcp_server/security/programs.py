@@ -6,6 +6,7 @@ commands the program would run, so the policy can check them like the outer comm
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from collections.abc import Sequence
@@ -22,7 +23,9 @@ _SHELL_LONG_FLAGS = frozenset(
      "--dump-strings", "--dump-po-strings", "--pretty-print", "--help", "--version", "--no-rcs"}
 )  # fmt: skip
 _STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
-_INTERPRETER = re.compile(r"^(python|pypy|perl|ruby|php|lua|tclsh|node|nodejs|deno|bun|rscript|luajit|pwsh|osascript)[0-9.]*$")
+_INTERPRETER = re.compile(
+    r"^(python|pypy|perl|ruby|php|lua|tclsh|node|nodejs|deno|bun|rscript|luajit|pwsh|osascript)[0-9.]*$"
+)
 _AWK = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
 _SED = frozenset({"sed", "gsed"})
 # Interpreter options whose next word is program text (`python -c`, `perl -e`, `node --eval`).
@@ -53,7 +56,13 @@ SHELL_VALUED_OPTIONS: dict[str, frozenset[str]] = {
 }
 _SSH_LIKE = frozenset({"ssh", "scp", "sftp", "rsync"})
 _SSH_COMMAND_KEYS = frozenset({"proxycommand", "localcommand", "knownhostscommand"})
-_TAR_EXEC = ("--to-command", "--use-compress-program", "--rsh-command", "--info-script", "--new-volume-script")
+_TAR_EXEC = (
+    "--to-command",
+    "--use-compress-program",
+    "--rsh-command",
+    "--info-script",
+    "--new-volume-script",
+)
 _GIT_COMMAND_KEYS = frozenset(
     {"core.pager", "core.sshcommand", "core.editor", "core.askpass", "core.fsmonitor", "sequence.editor",
      "diff.external", "gpg.program", "gpg.ssh.program", "gpg.x509.program", "credential.helper",
@@ -62,8 +71,12 @@ _GIT_COMMAND_KEYS = frozenset(
 _GIT_COMMAND_SUFFIXES = (".textconv", ".command", ".cmd", ".helper", ".driver", ".clean", ".smudge",
                          ".process", ".program", ".sshcommand", ".path")  # fmt: skip
 _GIT_REFUSED_KEYS = ("core.hookspath", "include.path", "includeif.")
-_GIT_VALUED = frozenset({"-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--attr-source"})
-_GIT_CONFIG_VALUED = frozenset({"-f", "--file", "--blob", "--type", "--default", "--comment", "--value"})
+_GIT_VALUED = frozenset(
+    {"-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--attr-source"}
+)
+_GIT_CONFIG_VALUED = frozenset(
+    {"-f", "--file", "--blob", "--type", "--default", "--comment", "--value"}
+)
 
 
 def is_interpreter(name: str) -> bool:
@@ -101,7 +114,9 @@ def unwrap_shell(words: Sequence[Word]) -> Unwrapped:
         i += 1 + letters.count("o") + letters.count("O")
     rest = words[i:]
     if command_mode:
-        return Unwrapped(shell=(rest[0],)) if rest else Unwrapped(refusal="shell -c without a command")
+        return (
+            Unwrapped(shell=(rest[0],)) if rest else Unwrapped(refusal="shell -c without a command")
+        )
     if from_stdin or not rest:
         return Unwrapped(reads_script_from_stdin=True)
     if not rest[0].literal:
@@ -117,9 +132,11 @@ def unwrap_interpreter(name: str, words: Sequence[Word], allowlist_mode: bool) -
     Every literal argument is scanned (program text may sit in any of them); a program text
     built by an expansion is refused, since nothing can be scanned.
     """
-    for previous, word in zip(words, words[1:], strict=False):
+    for previous, word in itertools.pairwise(words):
         option = previous.text
-        takes_code = option in _CODE_OPTIONS or (re.fullmatch(r"-[a-zA-Z]*[ceEr]", option) is not None)
+        takes_code = option in _CODE_OPTIONS or (
+            re.fullmatch(r"-[a-zA-Z]*[ceEr]", option) is not None
+        )
         if takes_code and not word.literal:
             return Unwrapped(refusal=f"{name}: program text is built by an expansion")
     code = tuple(word for word in words if word.literal)
@@ -137,7 +154,12 @@ def _awk_runs_commands(program: str) -> bool:
 
 def _sed_runs_commands(script: str) -> bool:
     # `s/a/b/e`, `s/a/b/ge`, or an `e` command at the start of a line or after `;`.
-    return re.search(r"/[gpiImM0-9w]*e[gpiImM0-9]*(\s*[;}\n]|\s*$)|(^|[;\n{])\s*[0-9,$!/]*\s*e(\s|$)", script) is not None
+    return (
+        re.search(
+            r"/[gpiImM0-9w]*e[gpiImM0-9]*(\s*[;}\n]|\s*$)|(^|[;\n{])\s*[0-9,$!/]*\s*e(\s|$)", script
+        )
+        is not None
+    )
 
 
 def check_assignment(name: str, value: Word) -> Unwrapped:
@@ -180,7 +202,11 @@ def unwrap_builtin(name: str, words: Sequence[Word]) -> Unwrapped:
             return Unwrapped(shell=(operands[0],))
         return Unwrapped()
     if name == "alias":
-        return Unwrapped(shell=tuple(Word(w.text.partition("=")[2], w.literal, w.spans) for w in words if "=" in w.text))
+        return Unwrapped(
+            shell=tuple(
+                Word(w.text.partition("=")[2], w.literal, w.spans) for w in words if "=" in w.text
+            )
+        )
     if name in ("mapfile", "readarray"):
         callbacks = [words[i + 1] for i, word in enumerate(words[:-1]) if word.text == "-C"]
         return Unwrapped(shell=tuple(callbacks))
@@ -227,7 +253,9 @@ def unwrap_options(name: str, words: Sequence[Word]) -> Unwrapped:
                 payloads.append(value)
         if name in _SSH_LIKE:
             value = _option_value(words, i, "-o")
-            key, _, setting = (value.text.replace("=", " ", 1).partition(" ") if value else ("", "", ""))
+            key, _, setting = (
+                value.text.replace("=", " ", 1).partition(" ") if value else ("", "", "")
+            )
             if value is not None and key.strip().lower() in _SSH_COMMAND_KEYS:
                 payloads.append(Word(setting.strip(), value.literal, value.spans))
     return Unwrapped(shell=tuple(payloads))
@@ -239,13 +267,23 @@ def _next(words: Sequence[Word], i: int) -> Word:
 
 def unwrap_tar(words: Sequence[Word]) -> Unwrapped:
     """Commands tar runs: --to-command, -I/--use-compress-program, --checkpoint-action=exec=..."""
-    if words and not words[0].text.startswith("-") and ("I" in words[0].text or "F" in words[0].text):
-        return Unwrapped(refusal="tar: old-style options with I or F are refused; write them with a dash")
+    if (
+        words
+        and not words[0].text.startswith("-")
+        and ("I" in words[0].text or "F" in words[0].text)
+    ):
+        return Unwrapped(
+            refusal="tar: old-style options with I or F are refused; write them with a dash"
+        )
     payloads: list[Word] = []
     for i, word in enumerate(words):
         name, has_value, value = word.text.partition("=")
         attached = Word(value, word.literal, word.spans)
-        if name.startswith("--") and len(name) > 3 and any(option.startswith(name) for option in _TAR_EXEC):
+        if (
+            name.startswith("--")
+            and len(name) > 3
+            and any(option.startswith(name) for option in _TAR_EXEC)
+        ):
             # GNU tar accepts unambiguous abbreviations (`--to-com=`): match by prefix.
             payloads.append(attached if has_value else _next(words, i))
         elif name.startswith("--checkpoint-a"):
@@ -256,14 +294,18 @@ def unwrap_tar(words: Sequence[Word]) -> Unwrapped:
             for letter in "IF":
                 if letter in word.text:
                     rest = word.text[word.text.index(letter) + 1 :]
-                    payloads.append(Word(rest, word.literal, word.spans) if rest else _next(words, i))
+                    payloads.append(
+                        Word(rest, word.literal, word.spans) if rest else _next(words, i)
+                    )
     return Unwrapped(shell=tuple(payloads))
 
 
 def _git_config(key: str, value: Word) -> Unwrapped:
     lowered = key.lower()
     if lowered.startswith(_GIT_REFUSED_KEYS):
-        return Unwrapped(refusal=f"git: setting {key} loads code or config from elsewhere and is refused")
+        return Unwrapped(
+            refusal=f"git: setting {key} loads code or config from elsewhere and is refused"
+        )
     if lowered.startswith("alias."):
         if value.text.startswith("!"):
             return Unwrapped(shell=(Word(value.text[1:], value.literal, value.spans),))
@@ -271,7 +313,11 @@ def _git_config(key: str, value: Word) -> Unwrapped:
             return unwrap_git([Word(part, value.literal) for part in shlex.split(value.text)])
         except ValueError:
             return Unwrapped(refusal=f"git: alias {key} cannot be parsed")
-    if lowered in _GIT_COMMAND_KEYS or lowered.startswith("pager.") or lowered.endswith(_GIT_COMMAND_SUFFIXES):
+    if (
+        lowered in _GIT_COMMAND_KEYS
+        or lowered.startswith("pager.")
+        or lowered.endswith(_GIT_COMMAND_SUFFIXES)
+    ):
         return Unwrapped(shell=(Word(value.text.removeprefix("!"), value.literal, value.spans),))
     return Unwrapped()
 
@@ -285,7 +331,11 @@ def unwrap_git(words: Sequence[Word]) -> Unwrapped:
         if text.startswith(("--config-env", "--exec-path=")) or not words[i].literal:
             return Unwrapped(refusal=f"git: option {text.split('=')[0]} is refused")
         if text == "-c" or (text.startswith("-c") and len(text) > 2):
-            setting = words[i + 1] if text == "-c" and i + 1 < len(words) else Word(text[2:], words[i].literal)
+            setting = (
+                words[i + 1]
+                if text == "-c" and i + 1 < len(words)
+                else Word(text[2:], words[i].literal)
+            )
             key, _, value = setting.text.partition("=")
             found.append(_git_config(key, Word(value, setting.literal, setting.spans)))
             i += 2 if text == "-c" else 1

@@ -100,7 +100,9 @@ def _parse_short(words: Sequence[Word], i: int, spec: OptionSpec, parsed: Parsed
             parsed.values.append((option, words[i + 1]))
             return i + 2
         if option in spec.optional:
-            parsed.values.append((option, Word(rest, words[i].literal, words[i].spans) if rest else None))
+            parsed.values.append(
+                (option, Word(rest, words[i].literal, words[i].spans) if rest else None)
+            )
             return i + 1
         if option not in spec.flags:
             parsed.refusal = f"unrecognised option {option!r}"
@@ -128,7 +130,11 @@ def parse_options(words: Sequence[Word], spec: OptionSpec, start: int = 0) -> Pa
         if not words[i].literal:
             parsed.refusal = "an option is built by an expansion"
             break
-        i = _parse_long(words, i, spec, parsed) if text.startswith("--") else _parse_short(words, i, spec, parsed)
+        i = (
+            _parse_long(words, i, spec, parsed)
+            if text.startswith("--")
+            else _parse_short(words, i, spec, parsed)
+        )
     parsed.index = i
     return parsed
 
@@ -151,7 +157,15 @@ _BOX = WrapperSpec(OptionSpec(flags=_set("--list", "--list-full", "--help", "--i
 WRAPPERS: dict[str, WrapperSpec] = {
     "env": WrapperSpec(
         OptionSpec(
-            flags=_set("-i", "--ignore-environment", "-0", "--null", "-v", "--debug", "--list-signal-handling"),
+            flags=_set(
+                "-i",
+                "--ignore-environment",
+                "-0",
+                "--null",
+                "-v",
+                "--debug",
+                "--list-signal-handling",
+            ),
             valued=_set("-u", "--unset", "-C", "--chdir"),
             optional=_set("--default-signal", "--ignore-signal", "--block-signal"),
             shell=_set("-S", "--split-string"),
@@ -171,11 +185,15 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "exec": WrapperSpec(OptionSpec(flags=_set("-c", "-l"), valued=_set("-a"))),
     "builtin": WrapperSpec(),
     "setsid": WrapperSpec(OptionSpec(flags=_set("-c", "--ctty", "-f", "--fork", "-w", "--wait"))),
-    "stdbuf": WrapperSpec(OptionSpec(valued=_set("-i", "-o", "-e", "--input", "--output", "--error"))),
+    "stdbuf": WrapperSpec(
+        OptionSpec(valued=_set("-i", "-o", "-e", "--input", "--output", "--error"))
+    ),
     "ionice": WrapperSpec(
         OptionSpec(
             flags=_set("-t", "--ignore"),
-            valued=_set("-c", "--class", "-n", "--classdata", "-p", "--pid", "-P", "--pgid", "-u", "--uid"),
+            valued=_set(
+                "-c", "--class", "-n", "--classdata", "-p", "--pid", "-P", "--pgid", "-u", "--uid"
+            ),
         ),
         no_command_options=_set("-p", "--pid", "-P", "--pgid", "-u", "--uid"),
     ),
@@ -187,15 +205,34 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "chrt": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-b", "--batch", "-d", "--deadline", "-f", "--fifo", "-i", "--idle", "-o", "--other", "-r",
-                "--rr", "-R", "--reset-on-fork", "-a", "--all-tasks", "-m", "--max", "-v", "--verbose",
-                "-p", "--pid",
+                "-b",
+                "--batch",
+                "-d",
+                "--deadline",
+                "-f",
+                "--fifo",
+                "-i",
+                "--idle",
+                "-o",
+                "--other",
+                "-r",
+                "--rr",
+                "-R",
+                "--reset-on-fork",
+                "-a",
+                "--all-tasks",
+                "-m",
+                "--max",
+                "-v",
+                "--verbose",
+                "-p",
+                "--pid",
             ),
             valued=_set("-T", "--sched-runtime", "-P", "--sched-period", "-D", "--sched-deadline"),
         ),
         operands=1,
         no_command_options=_set("-p", "--pid", "-m", "--max"),
-    ),  # fmt: skip
+    ),
     "time": WrapperSpec(
         OptionSpec(
             flags=_set("-p", "--portability", "-v", "--verbose", "-a", "--append", "-q", "--quiet"),
@@ -205,58 +242,127 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "flock": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-s", "--shared", "-x", "-e", "--exclusive", "-n", "--nb", "--nonblock", "-u", "--unlock",
-                "-o", "--close", "--verbose", "-F", "--no-fork",
+                "-s",
+                "--shared",
+                "-x",
+                "-e",
+                "--exclusive",
+                "-n",
+                "--nb",
+                "--nonblock",
+                "-u",
+                "--unlock",
+                "-o",
+                "--close",
+                "--verbose",
+                "-F",
+                "--no-fork",
             ),
             valued=_set("-w", "--timeout", "--wait", "-E", "--conflict-exit-code"),
             shell=_set("-c", "--command"),
         ),
         operands=1,
         options_after_operands=True,
-    ),  # fmt: skip
+    ),
     "xargs": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-0", "--null", "-r", "--no-run-if-empty", "-t", "--verbose", "-p", "--interactive", "-x",
-                "--exit", "-o", "--open-tty",
+                "-0",
+                "--null",
+                "-r",
+                "--no-run-if-empty",
+                "-t",
+                "--verbose",
+                "-p",
+                "--interactive",
+                "-x",
+                "--exit",
+                "-o",
+                "--open-tty",
             ),
             valued=_set(
-                "-a", "--arg-file", "-d", "--delimiter", "-E", "-I", "-L", "-n", "--max-args", "-P",
-                "--max-procs", "-s", "--max-chars", "--process-slot-var",
+                "-a",
+                "--arg-file",
+                "-d",
+                "--delimiter",
+                "-E",
+                "-I",
+                "-L",
+                "-n",
+                "--max-args",
+                "-P",
+                "--max-procs",
+                "-s",
+                "--max-chars",
+                "--process-slot-var",
             ),
             optional=_set("-e", "--eof", "-i", "--replace", "-l", "--max-lines"),
         ),
         default="echo",
-    ),  # fmt: skip
+    ),
     "watch": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-b", "--beep", "-c", "--color", "-C", "--no-color", "-e", "--errexit", "-g", "--chgexit",
-                "-t", "--no-title", "-x", "--exec", "-p", "--precise", "-r", "--no-rerun", "-w", "--no-wrap",
+                "-b",
+                "--beep",
+                "-c",
+                "--color",
+                "-C",
+                "--no-color",
+                "-e",
+                "--errexit",
+                "-g",
+                "--chgexit",
+                "-t",
+                "--no-title",
+                "-x",
+                "--exec",
+                "-p",
+                "--precise",
+                "-r",
+                "--no-rerun",
+                "-w",
+                "--no-wrap",
             ),
             valued=_set("-n", "--interval", "-q", "--equexit"),
             optional=_set("-d", "--differences"),
         ),
         joined=True,
         argv_options=_set("-x", "--exec"),
-    ),  # fmt: skip
+    ),
     "script": WrapperSpec(
         OptionSpec(
-            flags=_set("-a", "--append", "-e", "--return", "-f", "--flush", "-q", "--quiet", "--force"),
+            flags=_set(
+                "-a", "--append", "-e", "--return", "-f", "--flush", "-q", "--quiet", "--force"
+            ),
             valued=_set(
-                "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B", "--log-io", "-T",
-                "--log-timing", "-m", "--logging-format", "-o", "--output-limit",
+                "-E",
+                "--echo",
+                "-I",
+                "--log-in",
+                "-O",
+                "--log-out",
+                "-B",
+                "--log-io",
+                "-T",
+                "--log-timing",
+                "-m",
+                "--logging-format",
+                "-o",
+                "--output-limit",
             ),
             shell=_set("-c", "--command"),
         ),
         no_command_options=_set("-c", "--command"),
-    ),  # fmt: skip
+    ),
     "busybox": _BOX,
     "toybox": _BOX,
 }
 
 
-def _operands_then_command(words: Sequence[Word], spec: WrapperSpec, parsed: ParsedOptions) -> Unwrapped:
+def _operands_then_command(
+    words: Sequence[Word], spec: WrapperSpec, parsed: ParsedOptions
+) -> Unwrapped:
     i = parsed.index
     first = i
     if spec.assignments:
@@ -270,7 +376,11 @@ def _operands_then_command(words: Sequence[Word], spec: WrapperSpec, parsed: Par
             return Unwrapped(refusal=later.refusal)
         parsed.values.extend(later.values)
         i = later.index
-    shell = tuple(value for option, value in parsed.values if option in spec.options.shell and value is not None)
+    shell = tuple(
+        value
+        for option, value in parsed.values
+        if option in spec.options.shell and value is not None
+    )
     options = {option for option, _ in parsed.values}
     rest = tuple(words[i:])
     if options & spec.no_command_options:
@@ -282,7 +392,9 @@ def _operands_then_command(words: Sequence[Word], spec: WrapperSpec, parsed: Par
     appends = spec.default is not None  # only xargs has a default command, and it appends input
     if not rest and spec.default is not None:
         rest = (Word(spec.default),)
-    placeholder = next((v.text for o, v in parsed.values if o in ("-I", "-i", "--replace") and v), None)
+    placeholder = next(
+        (v.text for o, v in parsed.values if o in ("-I", "-i", "--replace") and v), None
+    )
     if placeholder is None and options & {"-i", "--replace"}:
         placeholder = "{}"
     return Unwrapped(

@@ -24,7 +24,9 @@ def validate_env(env: Mapping[str, str] | None) -> None:
     """Names must be shell identifiers; names and values must not hold NUL bytes."""
     for name, value in (env or {}).items():
         if not _ENV_NAME.fullmatch(name):
-            msg = f"environment name {name[:64]!r} is not a valid variable name (letters, digits, _)"
+            msg = (
+                f"environment name {name[:64]!r} is not a valid variable name (letters, digits, _)"
+            )
             raise InvalidArgumentsError(msg)
         if "\x00" in value:
             msg = f"environment value of {name} contains a NUL byte"
@@ -63,7 +65,9 @@ async def authorize(
     kind = "interactive" if interactive else "data" if stdin is not None else "none"
 
     def decide() -> PolicyDecision:
-        return check_command(command, services.command_policy, env=env, stdin=kind, stdin_data=stdin)
+        return check_command(
+            command, services.command_policy, env=env, stdin=kind, stdin_data=stdin
+        )
 
     size = len(command) if isinstance(command, str) else sum(len(part) for part in command)
     decision = await anyio.to_thread.run_sync(decide) if size > _THREAD_ABOVE_CHARS else decide()
@@ -89,7 +93,9 @@ def resolve_cwd(services: Services, cwd: str | None) -> Path:
     return path
 
 
-def cache_key(command: str | list[str], cwd: Path, env: Mapping[str, str] | None, stdin: str | None) -> Hashable:
+def cache_key(
+    command: str | list[str], cwd: Path, env: Mapping[str, str] | None, stdin: str | None
+) -> Hashable:
     """What makes two execute_command calls the same for the result cache."""
     digest = hashlib.sha256(stdin.encode()).hexdigest() if stdin is not None else None
     shown = command if isinstance(command, str) else tuple(command)

@@ -18,16 +18,22 @@ from mcp_server.security.commands import MAX_COMMAND_CHARS, check_program_text
 from mcp_server.services import Services
 from mcp_server.subscriptions import ResourceSubscriptions
 from mcp_server.tool_registry import ToolRegistry
-from mcp_server.tools.command_inputs import authorize, cache_key, resolve_cwd, validate_env
+from mcp_server.tools.command_inputs import authorize, cache_key, resolve_cwd
 
 GROUP = "commands"
 _MAX_INPUT_BYTES = 1_048_576
 _TAIL_BYTES = 4096
-_SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT, "SIGHUP": signal.SIGHUP, "SIGKILL": signal.SIGKILL}
+_SIGNALS = {
+    "SIGTERM": signal.SIGTERM,
+    "SIGINT": signal.SIGINT,
+    "SIGHUP": signal.SIGHUP,
+    "SIGKILL": signal.SIGKILL,
+}
 
 Argument = Annotated[str, Field(max_length=MAX_COMMAND_CHARS)]
 Command = Annotated[
-    Annotated[str, Field(min_length=1, max_length=MAX_COMMAND_CHARS)] | Annotated[list[Argument], Field(min_length=1, max_length=1024)],
+    Annotated[str, Field(min_length=1, max_length=MAX_COMMAND_CHARS)]
+    | Annotated[list[Argument], Field(min_length=1, max_length=1024)],
     Field(
         description=(
             "Shell text run by bash (pipes, &&, redirection allowed), e.g. 'ls -la | head', "
@@ -36,13 +42,22 @@ Command = Annotated[
     ),
 ]
 Cwd = Annotated[
-    str | None, Field(max_length=4096, description="Working directory inside the allowed roots (default: the first root).")
+    str | None,
+    Field(
+        max_length=4096,
+        description="Working directory inside the allowed roots (default: the first root).",
+    ),
 ]
 Env = Annotated[
     dict[Annotated[str, Field(max_length=256)], Annotated[str, Field(max_length=32_768)]] | None,
-    Field(max_length=128, description="Variables added to the minimal environment (names like FOO_BAR)."),
+    Field(
+        max_length=128,
+        description="Variables added to the minimal environment (names like FOO_BAR).",
+    ),
 ]
-ProcessId = Annotated[str, Field(min_length=1, max_length=64, description="Id returned by start_process.")]
+ProcessId = Annotated[
+    str, Field(min_length=1, max_length=64, description="Id returned by start_process.")
+]
 
 
 def describe_run(result: RunResult, *, cached: bool, timeout_s: float) -> dict[str, Any]:
@@ -68,21 +83,33 @@ def register(registry: ToolRegistry, services: Services) -> None:
     """Add the command and process tools, and the subscribable process resource."""
     settings, manager = services.settings, services.processes
     assert manager is not None
-    subscriptions = ResourceSubscriptions(registry.mcp) if GROUP in registry.enabled_groups else None
+    subscriptions = (
+        ResourceSubscriptions(registry.mcp) if GROUP in registry.enabled_groups else None
+    )
     if subscriptions is not None:
-        manager.listeners.append(lambda process_id: subscriptions.changed(f"process://{process_id}"))
+        manager.listeners.append(
+            lambda process_id: subscriptions.changed(f"process://{process_id}")
+        )
 
     async def execute_command(
         command: Command,
         ctx: Context,
         cwd: Cwd = None,
         timeout_s: Annotated[
-            float | None, Field(gt=0, le=3600, description="Seconds before the whole process group is killed.")
+            float | None,
+            Field(gt=0, le=3600, description="Seconds before the whole process group is killed."),
         ] = None,
         env: Env = None,
-        stdin: Annotated[str | None, Field(max_length=_MAX_INPUT_BYTES, description="Text fed to stdin.")] = None,
+        stdin: Annotated[
+            str | None, Field(max_length=_MAX_INPUT_BYTES, description="Text fed to stdin.")
+        ] = None,
         cache_ttl_s: Annotated[
-            float, Field(ge=0, le=3600, description="Reuse an identical earlier result for this many seconds (0: off).")
+            float,
+            Field(
+                ge=0,
+                le=3600,
+                description="Reuse an identical earlier result for this many seconds (0: off).",
+            ),
         ] = 0,
     ) -> dict[str, Any]:
         """Run a command to completion and return its exit code and output.
@@ -107,8 +134,15 @@ def register(registry: ToolRegistry, services: Services) -> None:
             hit = services.command_cache.get(key)
             if hit is not None:
                 return {**hit, "cached": True}
-        spec = CommandSpec(command, directory, decision.programs[0] if decision.programs else _program(command), env)
-        stream = ProgressStream(lambda progress, message: ctx.report_progress(progress, None, message))
+        spec = CommandSpec(
+            command,
+            directory,
+            decision.programs[0] if decision.programs else _program(command),
+            env,
+        )
+        stream = ProgressStream(
+            lambda progress, message: ctx.report_progress(progress, None, message)
+        )
         async with stream.running():
             result = await manager.run(
                 spec,
@@ -141,10 +175,17 @@ def register(registry: ToolRegistry, services: Services) -> None:
 
     async def read_process_output(
         process_id: ProcessId,
-        offset: Annotated[int, Field(ge=0, description="Byte offset to read from: 0, then the last next_offset.")] = 0,
-        max_bytes: Annotated[int, Field(ge=1, le=1_048_576, description="Most bytes to return.")] = 65_536,
+        offset: Annotated[
+            int, Field(ge=0, description="Byte offset to read from: 0, then the last next_offset.")
+        ] = 0,
+        max_bytes: Annotated[
+            int, Field(ge=1, le=1_048_576, description="Most bytes to return.")
+        ] = 65_536,
         wait_s: Annotated[
-            float, Field(ge=0, le=30, description="If nothing new is there yet, wait this long for output.")
+            float,
+            Field(
+                ge=0, le=30, description="If nothing new is there yet, wait this long for output."
+            ),
         ] = 0,
     ) -> dict[str, Any]:
         """Read a background process's output from a byte offset.
@@ -168,8 +209,15 @@ def register(registry: ToolRegistry, services: Services) -> None:
 
     async def send_process_input(
         process_id: ProcessId,
-        input: Annotated[str, Field(max_length=_MAX_INPUT_BYTES, description="Text to write (add '\\n' to end a line).")],
-        close_stdin: Annotated[bool, Field(description="Close stdin after writing (end of input).")] = False,
+        input: Annotated[
+            str,
+            Field(
+                max_length=_MAX_INPUT_BYTES, description="Text to write (add '\\n' to end a line)."
+            ),
+        ],
+        close_stdin: Annotated[
+            bool, Field(description="Close stdin after writing (end of input).")
+        ] = False,
     ) -> dict[str, Any]:
         """Write text to the stdin of a running background process started by start_process.
 
@@ -199,9 +247,12 @@ def register(registry: ToolRegistry, services: Services) -> None:
     async def kill_process(
         process_id: ProcessId,
         signal_name: Annotated[
-            Literal["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL"], Field(description="Signal for the process group.")
+            Literal["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL"],
+            Field(description="Signal for the process group."),
         ] = "SIGTERM",
-        wait_s: Annotated[float, Field(ge=0, le=30, description="Grace time before SIGKILL of the whole tree.")] = 2.0,
+        wait_s: Annotated[
+            float, Field(ge=0, le=30, description="Grace time before SIGKILL of the whole tree.")
+        ] = 2.0,
     ) -> dict[str, Any]:
         """Stop a background process started by this server: signal its whole process group, and
         SIGKILL everything left after `wait_s`. Only processes started by this server can be

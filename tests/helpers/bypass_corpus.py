@@ -46,15 +46,27 @@ ATTEMPTS: tuple[Attempt, ...] = (
     Attempt("brace-expansion", "{to,}uch {M}", "brace expansion"),
     Attempt("variable", "T=touch; $T {M}", "expansion as the command word"),
     Attempt("variable-suffix", "T=to; ${T}uch {M}", "expansion as the command word"),
-    Attempt("substitution-as-name", "$(echo touch) {M}", "command substitution as the command word"),
-    Attempt("parameter-default", "echo ${x:-$(touch {M})}", "substitution inside ${...} (opaque to bashlex)"),
-    Attempt("heredoc-substitution", "cat <<EOF\n$(touch {M})\nEOF", "substitution in a here-document"),
-    Attempt("arithmetic-injection", "x='a[$(touch {M})]'; echo $((x))", "bash arithmetic evaluation"),
+    Attempt(
+        "substitution-as-name", "$(echo touch) {M}", "command substitution as the command word"
+    ),
+    Attempt(
+        "parameter-default",
+        "echo ${x:-$(touch {M})}",
+        "substitution inside ${...} (opaque to bashlex)",
+    ),
+    Attempt(
+        "heredoc-substitution", "cat <<EOF\n$(touch {M})\nEOF", "substitution in a here-document"
+    ),
+    Attempt(
+        "arithmetic-injection", "x='a[$(touch {M})]'; echo $((x))", "bash arithmetic evaluation"
+    ),
     Attempt("env", "env touch {M}", f"{DC}#730"),
     Attempt("env-assignments", "env -i A=1 touch {M}", "env with assignments"),
     Attempt("env-split-string", "env -S 'touch {M}'", "env -S"),
     Attempt("xargs", "echo {M} | xargs touch", f"{DC}#730"),
-    Attempt("xargs-placeholder", "echo {M} | xargs -I % sh -c 'touch %'", "xargs -I spliced into sh -c"),
+    Attempt(
+        "xargs-placeholder", "echo {M} | xargs -I % sh -c 'touch %'", "xargs -I spliced into sh -c"
+    ),
     Attempt("nice", "nice -n 5 touch {M}", "wrappers"),
     Attempt("timeout", "timeout 5 touch {M}", "wrappers"),
     Attempt("setsid", "setsid -w touch {M}", "wrappers"),
@@ -75,10 +87,24 @@ ATTEMPTS: tuple[Attempt, ...] = (
     Attempt("busybox", "busybox touch {M}", "busybox applets"),
     Attempt("python-system", "python3 -c \"import os; os.system('touch {M}')\"", f"{DC}#730"),
     Attempt("awk-system", "awk 'BEGIN{system(\"touch {M}\")}'", "tumf/mcp-shell-server#40"),
-    Attempt("git-alias", "git -c alias.x='!touch {M}' x", "sonirico/mcp-shell#16 (GHSA-74hp-mggr-hv58)"),
-    Attempt("git-ssh-command", "git -c core.sshCommand='touch {M}' ls-remote ssh://host/repo", "tumf/mcp-shell-server#40"),
-    Attempt("tar-checkpoint", "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='touch {M}' {R}", "tumf/mcp-shell-server#40"),
-    Attempt("command-variable", "GIT_SSH_COMMAND='touch {M}' git ls-remote ssh://host/repo", "command-valued variables"),
+    Attempt(
+        "git-alias", "git -c alias.x='!touch {M}' x", "sonirico/mcp-shell#16 (GHSA-74hp-mggr-hv58)"
+    ),
+    Attempt(
+        "git-ssh-command",
+        "git -c core.sshCommand='touch {M}' ls-remote ssh://host/repo",
+        "tumf/mcp-shell-server#40",
+    ),
+    Attempt(
+        "tar-checkpoint",
+        "tar -cf /dev/null --checkpoint=1 --checkpoint-action=exec='touch {M}' {R}",
+        "tumf/mcp-shell-server#40",
+    ),
+    Attempt(
+        "command-variable",
+        "GIT_SSH_COMMAND='touch {M}' git ls-remote ssh://host/repo",
+        "command-valued variables",
+    ),
     Attempt("argv", ["touch", "{M}"], "argv list, no shell"),
     Attempt("argv-absolute", ["/usr/bin/touch", "{M}"], "argv list with a path"),
     Attempt("argv-env", ["env", "touch", "{M}"], "argv list through a wrapper"),
@@ -92,5 +118,9 @@ def render(attempt: Attempt, marker: str, root: str) -> tuple[str | list[str], s
     def fill(text: str) -> str:
         return text.replace("{M}", marker).replace("{R}", root)
 
-    command = fill(attempt.command) if isinstance(attempt.command, str) else [fill(a) for a in attempt.command]
+    command = (
+        fill(attempt.command)
+        if isinstance(attempt.command, str)
+        else [fill(a) for a in attempt.command]
+    )
     return command, fill(attempt.stdin) if attempt.stdin is not None else None

@@ -13,13 +13,14 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 import pytest
 from fastmcp import Client
 
 from mcp_server.execution.limits import PidsCgroups
+from tests.helpers.processes import all_gone, descendants
 from tests.helpers.server_process import HttpServer, server_env
 
 MIB = 1_048_576
@@ -60,7 +61,7 @@ class RssSampler:
         while not self._stop.wait(0.01):
             self.peak = max(self.peak, self.process.memory_info().rss)
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -78,21 +79,25 @@ async def execute(server: HttpServer, era: str, **arguments: Any) -> Any:
 
 
 def no_children_left(server: HttpServer) -> bool:
-    children = psutil.Process(server.process.pid).children(recursive=True)
-    _gone, alive = psutil.wait_procs(children, timeout=10)
-    return not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+    return all_gone(descendants(server.process.pid))
 
 
 class TestHostileCommands:
-    def test_a_gigabyte_of_output_keeps_exact_counts_and_bounded_memory(self, server: HttpServer) -> None:
+    def test_a_gigabyte_of_output_keeps_exact_counts_and_bounded_memory(
+        self, server: HttpServer
+    ) -> None:
         """1 GiB on stdout: exact byte count, head and tail kept, server RSS grows < 64 MiB."""
         with RssSampler(server.process.pid) as rss:
-            result = asyncio.run(execute(server, "auto", command="yes abcdefg | head -c 1073741824", timeout_s=120))
+            result = asyncio.run(
+                execute(server, "auto", command="yes abcdefg | head -c 1073741824", timeout_s=120)
+            )
         body = result.structured_content["result"]
         assert body["stdout_bytes"] == 1_073_741_824 and body["exit_code"] == 0
         assert body["truncated"] is True and body["stdout_dropped_bytes"] == 1_073_741_824 - CAP
         assert body["stdout"].startswith("abcdefg\n")
-        assert rss.peak - rss.baseline < 64 * MIB, f"RSS grew by {(rss.peak - rss.baseline) / MIB:.1f} MiB"
+        assert rss.peak - rss.baseline < 64 * MIB, (
+            f"RSS grew by {(rss.peak - rss.baseline) / MIB:.1f} MiB"
+        )
 
     def test_endless_output_times_out_with_bounded_memory(self, server: HttpServer) -> None:
         """`yes` until the timeout: timed_out, truncated, the count covers every byte read."""
@@ -116,7 +121,12 @@ class TestHostileCommands:
         """Allocating 2 GiB under a 512 MiB limit fails inside the child, not the server."""
         with RssSampler(server.process.pid) as rss:
             result = asyncio.run(
-                execute(server, "auto", command=["python3", "-c", "x = bytearray(2 * 1024**3)"], timeout_s=20)
+                execute(
+                    server,
+                    "auto",
+                    command=["python3", "-c", "x = bytearray(2 * 1024**3)"],
+                    timeout_s=20,
+                )
             )
         body = result.structured_content["result"]
         assert body["exit_code"] != 0 and "MemoryError" in body["stderr"]
@@ -125,23 +135,31 @@ class TestHostileCommands:
     def test_a_fork_bomb_is_contained_and_cleaned_up(self, server: HttpServer) -> None:
         """A fork bomb runs into the process limit; when the command ends, nothing is left."""
         if os.geteuid() == 0 and PidsCgroups.detect() is None:
-            pytest.skip("as root without a writable pids cgroup nothing bounds a fork bomb but the timeout")
+            pytest.skip(
+                "as root without a writable pids cgroup nothing bounds a fork bomb but the timeout"
+            )
         with RssSampler(server.process.pid) as rss:
-            result = asyncio.run(execute(server, "legacy", command="b() { b | b & }; b; sleep 3", timeout_s=10))
+            result = asyncio.run(
+                execute(server, "legacy", command="b() { b | b & }; b; sleep 3", timeout_s=10)
+            )
         body = result.structured_content["result"]
         assert not result.is_error and body["timed_out"] is False
         assert "fork" in body["stderr"] and "Resource temporarily unavailable" in body["stderr"]
         assert no_children_left(server)
         assert rss.peak - rss.baseline < 64 * MIB
 
-    def test_a_client_that_disconnects_over_http_leaves_no_process(self, server: HttpServer, limits_root: Path) -> None:
+    def test_a_client_that_disconnects_over_http_leaves_no_process(
+        self, server: HttpServer, limits_root: Path
+    ) -> None:
         """The HTTP client goes away mid-command; the command's tree is killed."""
         pid_file = limits_root / "http-disconnect.pid"
 
         async def connect_and_abandon() -> None:
             async with Client(server.url, mode="legacy") as client:
                 call = asyncio.create_task(
-                    client.call_tool_mcp("execute_command", {"command": f"sleep 300 & echo $! > {pid_file}; wait"})
+                    client.call_tool_mcp(
+                        "execute_command", {"command": f"sleep 300 & echo $! > {pid_file}; wait"}
+                    )
                 )
                 for _ in range(500):
                     if pid_file.exists() and pid_file.read_text().strip():

@@ -19,6 +19,7 @@ from fastmcp import Client
 from mcp_server.app import App, build_app, telemetry_config
 from observability.testing import setup_for_tests
 from tests.conftest import require_binary
+from tests.helpers.processes import all_gone, descendants
 from tests.helpers.server_process import HttpServer, server_env
 
 
@@ -67,7 +68,9 @@ CONNECT = "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.ar
 
 
 class TestFilesystem:
-    async def test_writes_inside_the_roots_reach_the_host(self, sandbox_app: App, root_dir: Path) -> None:
+    async def test_writes_inside_the_roots_reach_the_host(
+        self, sandbox_app: App, root_dir: Path
+    ) -> None:
         """The allowed root is mounted read-write."""
         result = await run(sandbox_app, "echo inside > written.txt && cat written.txt")
         assert result["exit_code"] == 0 and (root_dir / "written.txt").read_text() == "inside\n"
@@ -79,13 +82,18 @@ class TestFilesystem:
         assert result["exit_code"] != 0 and "Read-only file system" in result["stderr"]
         assert not os.path.exists(target)
 
-    async def test_host_paths_outside_the_roots_are_not_there(self, sandbox_app: App, tmp_path: Path) -> None:
+    async def test_host_paths_outside_the_roots_are_not_there(
+        self, sandbox_app: App, tmp_path: Path
+    ) -> None:
         """A host directory next to the root (and the server's data dir) cannot be written or even seen."""
         outside = tmp_path / "outside"
         outside.mkdir()
         (outside / "secret.txt").write_text("host secret")
         data_dir = sandbox_app.services.settings.data_dir
-        result = await run(sandbox_app, f"cat {outside}/secret.txt; echo x > {outside}/new; ls {data_dir}; touch {data_dir}/x")
+        result = await run(
+            sandbox_app,
+            f"cat {outside}/secret.txt; echo x > {outside}/new; ls {data_dir}; touch {data_dir}/x",
+        )
         assert "host secret" not in result["stdout"]
         assert not (outside / "new").exists() and not (data_dir / "x").exists()
         assert result["stderr"].count("No such file or directory") >= 3
@@ -93,7 +101,10 @@ class TestFilesystem:
     async def test_tmp_is_private(self, sandbox_app: App, tmp_path: Path) -> None:
         """The host's /tmp files are invisible; what the command writes to /tmp stays in it."""
         (tmp_path / "host-file").write_text("x")
-        result = await run(sandbox_app, f"ls {tmp_path}; echo private > /tmp/mcp-private-probe; cat /tmp/mcp-private-probe")
+        result = await run(
+            sandbox_app,
+            f"ls {tmp_path}; echo private > /tmp/mcp-private-probe; cat /tmp/mcp-private-probe",
+        )
         assert result["stdout"] == "root\nprivate\n"  # only the bound root, not the host's file
         assert not Path("/tmp/mcp-private-probe").exists()
 
@@ -103,7 +114,9 @@ class TestNetwork:
         """Even the host's loopback cannot be reached without MCP_SERVER_SANDBOX_NETWORK."""
         result = await run(sandbox_app, ["python3", "-c", CONNECT, str(listener)])
         assert result["exit_code"] != 0 and "connected" not in result["stdout"]
-        assert "Network is unreachable" in result["stderr"] or "Connection refused" in result["stderr"]
+        assert (
+            "Network is unreachable" in result["stderr"] or "Connection refused" in result["stderr"]
+        )
 
     async def test_sandbox_network_true_allows_it(self, make_settings: Any, listener: int) -> None:
         """Control: with the setting on, the same connection succeeds."""
@@ -116,18 +129,6 @@ class TestNetwork:
         finally:
             built.services.close()
         assert result["stdout"] == "connected\n"
-
-
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def _all_gone(processes: list[psutil.Process], timeout_s: float) -> bool:
-    _gone, alive = psutil.wait_procs(processes, timeout=timeout_s)
-    return not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
 
 
 class TestLifetime:
@@ -148,14 +149,16 @@ class TestLifetime:
             async def start() -> None:
                 async with Client(server.url) as client:
                     for _ in range(2):
-                        result = await client.call_tool_mcp("start_process", {"command": ["sleep", "300"]})
+                        result = await client.call_tool_mcp(
+                            "start_process", {"command": ["sleep", "300"]}
+                        )
                         assert not result.is_error, result.structured_content
 
             asyncio.run(start())
-            children = _descendants(server.process.pid)
-            assert any(p.name() == "sleep" for p in children)
+            children = descendants(server.process.pid)
+            assert any(psutil.Process(pid).name() == "sleep" for pid in children)
             server.stop(stop_signal)
-        assert _all_gone(children, timeout_s=10)
+        assert all_gone(children)
 
 
 if sys.platform != "linux":  # pragma: no cover

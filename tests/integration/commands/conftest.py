@@ -70,4 +70,3 @@ async def module_client(module_app: App) -> AsyncIterator[Client]:
     """A fresh in-memory client of the module-wide server."""
     async with Client(module_app.mcp) as connected:
         yield connected
-

@@ -19,7 +19,12 @@ from observability.testing import setup_for_tests
 from tests.helpers.bypass_corpus import ATTEMPTS, Attempt, render
 
 # Attempts that need something this machine may lack to actually run (only for the control).
-_NEEDS = {"busybox": "busybox", "git-ssh-command": "git", "git-alias": "git", "command-variable": "git"}
+_NEEDS = {
+    "busybox": "busybox",
+    "git-ssh-command": "git",
+    "git-alias": "git",
+    "command-variable": "git",
+}
 
 
 def _arguments(attempt: Attempt, marker: Path, root: Path) -> dict[str, object]:
@@ -31,10 +36,14 @@ def _arguments(attempt: Attempt, marker: Path, root: Path) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[a.id for a in ATTEMPTS])
-async def test_no_attempt_creates_the_marker(attempt: Attempt, module_client: Client, module_root: Path) -> None:
+async def test_no_attempt_creates_the_marker(
+    attempt: Attempt, module_client: Client, module_root: Path
+) -> None:
     """Each attempt returns blocked_command and the marker file never appears."""
     marker = module_root / f"marker-{attempt.id}"
-    result = await module_client.call_tool_mcp("execute_command", _arguments(attempt, marker, module_root))
+    result = await module_client.call_tool_mcp(
+        "execute_command", _arguments(attempt, marker, module_root)
+    )
     assert result.is_error, result.structured_content
     assert result.structured_content["type"] == "blocked_command"
     assert not marker.exists()
@@ -51,7 +60,10 @@ def open_app(tmp_path_factory: pytest.TempPathFactory) -> App:
     base = tmp_path_factory.mktemp("open")
     (base / "root").mkdir()
     settings = Settings(
-        data_dir=base / "data", allowed_roots=[base / "root"], execution="direct", default_blocklist=False
+        data_dir=base / "data",
+        allowed_roots=[base / "root"],
+        execution="direct",
+        default_blocklist=False,
     )
     telemetry, _spans = setup_for_tests(telemetry_config(settings))
     built = build_app(settings, telemetry)
@@ -60,7 +72,9 @@ def open_app(tmp_path_factory: pytest.TempPathFactory) -> App:
 
 
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[a.id for a in ATTEMPTS])
-async def test_with_the_policy_off_the_attempt_really_creates_the_marker(attempt: Attempt, open_app: App) -> None:
+async def test_with_the_policy_off_the_attempt_really_creates_the_marker(
+    attempt: Attempt, open_app: App
+) -> None:
     """Control: the attempts are working commands, so the refusals above are the policy's."""
     needed = _NEEDS.get(attempt.id)
     if needed and shutil.which(needed) is None:
@@ -68,6 +82,8 @@ async def test_with_the_policy_off_the_attempt_really_creates_the_marker(attempt
     root = open_app.services.settings.allowed_roots[0]
     marker = root / f"marker-{attempt.id}"
     async with Client(open_app.mcp) as client:
-        result = await client.call_tool_mcp("execute_command", {**_arguments(attempt, marker, root), "timeout_s": 10})
+        result = await client.call_tool_mcp(
+            "execute_command", {**_arguments(attempt, marker, root), "timeout_s": 10}
+        )
     assert not result.is_error, result.structured_content
     assert marker.exists(), result.structured_content["result"]

@@ -6,14 +6,10 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-import psutil
 from fastmcp import Client
 
 from mcp_server.app import App
-
-
-def is_gone(pid: int) -> bool:
-    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+from tests.helpers.processes import is_gone
 
 
 async def wait_for_pid(pid_file: Path) -> int:
@@ -37,7 +33,9 @@ COMMAND = "sleep 300 & echo $! > {pid}; wait"
 
 
 class TestNoOrphans:
-    async def test_cancelling_the_call_kills_the_process_tree(self, app: App, root_dir: Path, era: str) -> None:
+    async def test_cancelling_the_call_kills_the_process_tree(
+        self, app: App, root_dir: Path, era: str
+    ) -> None:
         """The client cancels the request (notifications/cancelled); the sleeping grandchild dies."""
         pid_file = root_dir / "cancel.pid"
         async with Client(app.mcp, mode=era) as client:
@@ -50,16 +48,22 @@ class TestNoOrphans:
                 await call
             assert await wait_until_gone(pid)
             assert app.services.processes.count() == 0
-            follow_up = await client.call_tool_mcp("execute_command", {"command": "echo still serving"})
+            follow_up = await client.call_tool_mcp(
+                "execute_command", {"command": "echo still serving"}
+            )
             assert follow_up.structured_content["result"]["stdout"] == "still serving\n"
 
-    async def test_disconnecting_mid_command_kills_the_process_tree(self, app: App, root_dir: Path, era: str) -> None:
+    async def test_disconnecting_mid_command_kills_the_process_tree(
+        self, app: App, root_dir: Path, era: str
+    ) -> None:
         """The whole client goes away while the command runs; nothing it started survives."""
         pid_file = root_dir / "disconnect.pid"
 
         async def connect_and_call() -> None:
             async with Client(app.mcp, mode=era) as client:
-                await client.call_tool_mcp("execute_command", {"command": COMMAND.format(pid=pid_file)})
+                await client.call_tool_mcp(
+                    "execute_command", {"command": COMMAND.format(pid=pid_file)}
+                )
 
         session = asyncio.create_task(connect_and_call())
         pid = await wait_for_pid(pid_file)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from fastmcp import Client
 from opentelemetry.trace import SpanKind
@@ -15,6 +14,7 @@ from opentelemetry.trace import SpanKind
 from mcp_server.app import App
 from observability import Telemetry
 from observability.testing import metric_value
+from tests.helpers.processes import all_gone, descendants, is_gone
 
 AppFactory = Callable[..., Any]  # the `app_with` fixture (conftest)
 
@@ -29,18 +29,26 @@ class TestResults:
     async def test_shell_text_returns_exit_code_and_both_streams(self, app: App, era: str) -> None:
         """Pipes, redirection and exit codes work, in both protocol eras."""
         async with Client(app.mcp, mode=era) as client:
-            result = await run(client, command="echo out; echo err >&2; printf 'a\\nb\\n' | wc -l; exit 3")
+            result = await run(
+                client, command="echo out; echo err >&2; printf 'a\\nb\\n' | wc -l; exit 3"
+            )
         assert result["exit_code"] == 3
         assert result["stdout"] == "out\n2\n" and result["stderr"] == "err\n"
         assert (result["stdout_bytes"], result["stderr_bytes"]) == (6, 4)
-        assert result["truncated"] is False and result["timed_out"] is False and result["cached"] is False
+        assert (
+            result["truncated"] is False
+            and result["timed_out"] is False
+            and result["cached"] is False
+        )
 
     async def test_an_argv_list_runs_without_a_shell(self, client: Client) -> None:
         """Shell syntax in argv items is literal."""
         result = await run(client, command=["echo", "$HOME", "a;b", "`x`"])
         assert result["stdout"] == "$HOME a;b `x`\n"
 
-    async def test_cwd_is_a_directory_inside_the_roots(self, client: Client, root_dir: Path) -> None:
+    async def test_cwd_is_a_directory_inside_the_roots(
+        self, client: Client, root_dir: Path
+    ) -> None:
         """Relative cwd is taken from the first root."""
         (root_dir / "sub").mkdir()
         result = await run(client, command="pwd", cwd="sub")
@@ -64,30 +72,37 @@ class TestLimits:
         result = await run(client, command=f"sleep 300 & echo $! > {pid_file}; wait", timeout_s=0.5)
         assert result["timed_out"] is True and result["signal"] == "SIGKILL"
         grandchild = int(pid_file.read_text())
-        assert not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE
+        assert is_gone(grandchild)
 
     async def test_a_timeout_above_the_setting_is_capped(self, client: Client, app: App) -> None:
         """No call can widen MCP_SERVER_COMMAND_TIMEOUT_S."""
         result = await run(client, command="true", timeout_s=3600)
         assert result["timeout_s"] == app.services.settings.command_timeout_s
 
-    async def test_output_beyond_the_cap_keeps_head_and_tail_with_exact_counts(self, app_with: AppFactory) -> None:
+    async def test_output_beyond_the_cap_keeps_head_and_tail_with_exact_counts(
+        self, app_with: AppFactory
+    ) -> None:
         """3 MB through a 4 KiB cap: head, marker, tail, and exact byte counts."""
         with app_with(max_output_bytes=4096) as (built, _telemetry):
             async with Client(built.mcp) as client:
-                result = await run(client, command="printf START; head -c 3000000 /dev/zero | tr '\\0' x; printf END")
+                result = await run(
+                    client,
+                    command="printf START; head -c 3000000 /dev/zero | tr '\\0' x; printf END",
+                )
         assert result["stdout_bytes"] == 3_000_008
         assert result["stdout_dropped_bytes"] == 3_000_008 - 4096
         assert result["truncated"] is True
         assert result["stdout"].startswith("START") and result["stdout"].endswith("END")
         assert f"{3_000_008 - 4096} bytes dropped" in result["stdout"]
 
-    async def test_leftover_background_jobs_die_with_the_command(self, client: Client, root_dir: Path) -> None:
+    async def test_leftover_background_jobs_die_with_the_command(
+        self, client: Client, root_dir: Path
+    ) -> None:
         """A command that leaves a background job returns promptly; the job is killed."""
         pid_file = root_dir / "job.pid"
         await run(client, command=f"sleep 300 > /dev/null 2>&1 & echo $! > {pid_file}")
         job = int(pid_file.read_text())
-        assert not psutil.pid_exists(job) or psutil.Process(job).status() == psutil.STATUS_ZOMBIE
+        assert is_gone(job)
 
     async def test_the_address_space_limit_applies(self, client: Client, app: App) -> None:
         """The child's RLIMIT_AS is MCP_SERVER_MEMORY_LIMIT_MB."""
@@ -109,7 +124,9 @@ class TestEnvironment:
                 result = await run(client, command="env", env={"GREETING": "hello"})
         names = {line.split("=", 1)[0] for line in result["stdout"].splitlines()}
         assert "GREETING=hello" in result["stdout"]
-        assert "server-secret-token" not in result["stdout"] and "otlp-secret" not in result["stdout"]
+        assert (
+            "server-secret-token" not in result["stdout"] and "otlp-secret" not in result["stdout"]
+        )
         assert "aws-secret" not in result["stdout"]
         assert names <= {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TERM", "GREETING",
                          "PWD", "SHLVL", "_"}  # fmt: skip
@@ -134,7 +151,9 @@ class TestProgress:
 
 
 class TestCache:
-    async def test_cache_ttl_serves_an_identical_call_from_the_cache(self, client: Client, telemetry: Telemetry) -> None:
+    async def test_cache_ttl_serves_an_identical_call_from_the_cache(
+        self, client: Client, telemetry: Telemetry
+    ) -> None:
         """The second identical call is cached (no new process); hits and misses are metrics."""
         arguments = {"command": "echo $RANDOM$RANDOM", "cache_ttl_s": 60}
         first = await run(client, **arguments)
@@ -142,12 +161,18 @@ class TestCache:
         third = await run(client, command="echo $RANDOM$RANDOM")
         assert (first["cached"], second["cached"], third["cached"]) == (False, True, False)
         assert second["stdout"] == first["stdout"] != third["stdout"]
-        assert metric_value(telemetry, "mcp_cache_requests_total", cache="command", result="hit") == 1
-        assert metric_value(telemetry, "mcp_cache_requests_total", cache="command", result="miss") == 1
+        assert (
+            metric_value(telemetry, "mcp_cache_requests_total", cache="command", result="hit") == 1
+        )
+        assert (
+            metric_value(telemetry, "mcp_cache_requests_total", cache="command", result="miss") == 1
+        )
 
 
 class TestTelemetry:
-    async def test_each_process_is_a_child_span_of_the_tool_span(self, client: Client, spans: Any) -> None:
+    async def test_each_process_is_a_child_span_of_the_tool_span(
+        self, client: Client, spans: Any
+    ) -> None:
         """process.spawn sits under mcp.tool.execute_command with the run's facts."""
         await run(client, command=["sh", "-c", "printf 12345; exit 4"])
         finished = spans.get_finished_spans()
@@ -157,7 +182,10 @@ class TestTelemetry:
         attributes = process.attributes
         assert attributes["process.executable.name"] == "sh"
         assert attributes["process.exit.code"] == 4
-        assert attributes["mcp.process.stdout_bytes"] == 5 and attributes["mcp.process.output_bytes"] == 5
+        assert (
+            attributes["mcp.process.stdout_bytes"] == 5
+            and attributes["mcp.process.output_bytes"] == 5
+        )
         assert attributes["mcp.process.timed_out"] is False
         assert attributes["mcp.execution.strategy"] == "direct"
         assert attributes["mcp.process.duration_s"] > 0
@@ -169,7 +197,9 @@ class TestTelemetry:
         assert "touch" in result.structured_content["error"]
         assert not [s for s in spans.get_finished_spans() if s.name == "process.spawn"]
 
-    async def test_the_strategy_is_reported_by_system_info_and_health_check(self, client: Client) -> None:
+    async def test_the_strategy_is_reported_by_system_info_and_health_check(
+        self, client: Client
+    ) -> None:
         """Both tools say which execution strategy is active."""
         info = (await client.call_tool_mcp("system_info", {})).structured_content["result"]
         health = (await client.call_tool_mcp("health_check", {})).structured_content["result"]
@@ -178,5 +208,4 @@ class TestTelemetry:
 
 def test_the_test_process_is_not_left_with_children() -> None:
     """Sanity for this module: no child process of the test runner outlives the tests above."""
-    leftovers = [p for p in psutil.Process(os.getpid()).children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
-    assert leftovers == []
+    assert all_gone(descendants(os.getpid()))

@@ -23,7 +23,9 @@ class TestHeadTailBuffer:
 
     @settings(max_examples=200, deadline=None)
     @given(chunks, st.integers(min_value=2, max_value=200))
-    def test_head_and_tail_are_exact_and_the_count_is_exact(self, parts: list[bytes], capacity: int) -> None:
+    def test_head_and_tail_are_exact_and_the_count_is_exact(
+        self, parts: list[bytes], capacity: int
+    ) -> None:
         """Whatever is written, the head and tail kept are the stream's own and counts add up."""
         buffer = HeadTailBuffer(capacity)
         for part in parts:

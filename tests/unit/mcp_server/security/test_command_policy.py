@@ -11,11 +11,14 @@ from tests.helpers.bypass_corpus import ATTEMPTS, render
 
 BLOCK_TOUCH = CommandPolicy.from_lists(default_blocklist=True, blocked=["touch"])
 ALLOW_FEW = CommandPolicy.from_lists(
-    default_blocklist=True, allowed=["ls", "cat", "grep", "git", "awk", "sed", "env", "sh", "xargs", "find", "wc"]
+    default_blocklist=True,
+    allowed=["ls", "cat", "grep", "git", "awk", "sed", "env", "sh", "xargs", "find", "wc"],
 )
 
 
-def allowed(command: str | list[str], policy: CommandPolicy = BLOCK_TOUCH, **kwargs: object) -> bool:
+def allowed(
+    command: str | list[str], policy: CommandPolicy = BLOCK_TOUCH, **kwargs: object
+) -> bool:
     return check_command(command, policy, **kwargs).allowed  # type: ignore[arg-type]
 
 
@@ -24,7 +27,9 @@ class TestBypassCorpus:
     def test_every_corpus_attempt_is_refused(self, attempt: object) -> None:
         """Each attempt of the shared corpus is refused by the pure policy."""
         command, stdin = render(attempt, "/tmp/marker", "/tmp")  # type: ignore[arg-type]
-        decision = check_command(command, BLOCK_TOUCH, stdin="data" if stdin else "none", stdin_data=stdin)
+        decision = check_command(
+            command, BLOCK_TOUCH, stdin="data" if stdin else "none", stdin_data=stdin
+        )
         assert not decision.allowed, command
         assert decision.reason
 
@@ -41,7 +46,7 @@ class TestNearMisses:
             "echo $((1 + 2))",
             "cat <<'EOF' > notes.txt\nplain text\nEOF",
             "cat <<EOF\nhome is $HOME\nEOF",
-            "echo \"a $HOME b\" ~/x",
+            'echo "a $HOME b" ~/x',
             "ls -la | grep -v foo | wc -l",
             "cd src && make test || echo failed",
             "FOO=1 BAR=2 env | sort",
@@ -81,7 +86,9 @@ class TestNearMisses:
             ("docker run --rm -v /:/h alpine", "root-equivalent"),
         ],
     )
-    def test_the_default_blocklist_refuses_with_its_reason(self, command: str, fragment: str) -> None:
+    def test_the_default_blocklist_refuses_with_its_reason(
+        self, command: str, fragment: str
+    ) -> None:
         """A default entry's one-line reason is part of the refusal."""
         decision = check_command(command, BLOCK_TOUCH)
         assert not decision.allowed
@@ -188,7 +195,14 @@ class TestFailsClosed:
 
 class TestAllowlistMode:
     @pytest.mark.parametrize(
-        "command", ["ls -la", "cd src && ls | grep x", "awk '{print $1}' f", "sed 's/a/b/' f", "find . -exec wc -l {} +"]
+        "command",
+        [
+            "ls -la",
+            "cd src && ls | grep x",
+            "awk '{print $1}' f",
+            "sed 's/a/b/' f",
+            "find . -exec wc -l {} +",
+        ],
     )
     def test_listed_programs_and_safe_builtins_run(self, command: str) -> None:
         """Allowed programs, and builtins like cd, need no listing."""
