@@ -32,15 +32,13 @@ from mcp_server.security.blocklist import (
     REFUSED_BUILTINS,
     SAFE_BUILTINS,
 )
+from mcp_server.security.shell_text import MARKERS, ParsedText, prepare
+from mcp_server.security.shell_text import Refusal as _Refused
 from mcp_server.security.wrappers import WRAPPERS, Unwrapped, Word, unwrap_find, unwrap_wrapper
 
 MAX_COMMAND_CHARS = 65_536
 MAX_DEPTH = 8
-_MARKERS = ("$(", "`", "<(", ">(")
 _EXPANSIONS = frozenset({"parameter", "commandsubstitution", "processsubstitution"})
-_HEREDOC_QUOTED = re.compile(r"<<(-?)([ \t]*)(['\"])([A-Za-z0-9_.-]+)\3(?=[\s;&|<>()]|$)")
-_HEREDOC_ESCAPED = re.compile(r"<<(-?)([ \t]*)\\([A-Za-z0-9_.-]+)(?=[\s;&|<>()]|$)")
-_LITERAL_ARITHMETIC = re.compile(r"[0-9\s+\-*/%<>=!&|^~?:,()]*")
 _CODE_TOKEN = re.compile(r"[A-Za-z0-9_.+-]+")
 
 StdinKind = Literal["none", "data", "interactive"]
@@ -86,78 +84,12 @@ class PolicyDecision:
     stdin_is_code: bool = False  # the top-level stdin feeds an interpreter (scan later input)
 
 
-class _Refused(Exception):
-    """Internal: stops the walk at the first refusal."""
-
-    def __init__(self, reason: str, program: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.program = program
-
-
 @dataclass
 class _Stdin:
     """Where a command's standard input comes from, as far as the policy needs to know."""
 
     kind: Literal["none", "data", "interactive", "pipe", "file", "text"]
     words: tuple[Word, ...] = ()
-
-
-@dataclass
-class _Level:
-    """One parsed text: which substitution markers the walk accounted for."""
-
-    text: str
-    starts: set[int] = field(default_factory=set)
-    exempt: list[tuple[int, int]] = field(default_factory=list)
-    suspicious: list[tuple[int, int]] = field(default_factory=list)
-
-    def _covered(self, low: int, high: int) -> bool:
-        return any(start <= low and high <= end for start, end in self.exempt)
-
-    def account(self) -> None:
-        """Refuse markers that no checked substitution or payload explains."""
-        for marker in _MARKERS:
-            start = self.text.find(marker)
-            while start != -1:
-                if start not in self.starts and not self._covered(start, start + 1):
-                    reason = f"{marker!r} at offset {start} sits where bash may evaluate it but the policy cannot check it"
-                    raise _Refused(reason)
-                start = self.text.find(marker, start + 1)
-        for low, high in self.suspicious:
-            if not self._covered(low, high):
-                shown = self.text[low:high][:60]
-                raise _Refused(f"the word {shown!r} spells substitution syntax through quoting")
-
-
-def _prepare(text: str) -> str:
-    """Make bashlex-parseable text of the same length (positions stay valid).
-
-    Quoted here-document delimiters (`<<'EOF'`, which bashlex mishandles) lose their quotes,
-    which only widens what the check assumes bash expands. `$((...))` with literal numbers
-    becomes digits; arithmetic over variables is refused, because bash evaluates variable
-    contents there as code (`x='a[$(cmd)]'; echo $((x))` runs cmd).
-    """
-    text = _HEREDOC_QUOTED.sub(lambda m: f"<<{m[1]}{m[2]} {m[4]} ", text)
-    text = _HEREDOC_ESCAPED.sub(lambda m: f"<<{m[1]}{m[2]} {m[3]}", text)
-    if "$[" in text:
-        raise _Refused("$[...] arithmetic is refused")
-    start = text.find("$((")
-    while start != -1:
-        depth, end = 0, start + 1
-        while end < len(text):
-            depth += {"(": 1, ")": -1}.get(text[end], 0)
-            if depth == 0:
-                break
-            end += 1
-        inner = text[start + 3 : end - 1]
-        if end >= len(text) or not _LITERAL_ARITHMETIC.fullmatch(inner):
-            raise _Refused(
-                "arithmetic expansion over variables or commands is refused (bash evaluates it as code)"
-            )
-        text = text[:start] + "0" * (end + 1 - start) + text[end + 1 :]
-        start = text.find("$((")
-    return text
 
 
 def _children(node: Any) -> list[Any]:
@@ -187,7 +119,7 @@ class _Checker:
             raise _Refused(f"the command is longer than {MAX_COMMAND_CHARS} characters")
         if "\x00" in text:
             raise _Refused("the command contains a NUL byte")
-        prepared = _prepare(text)
+        prepared = prepare(text)
         try:
             trees = bashlex.parse(prepared)
         # bashlex is a boundary that raises many types (ParsingError, NotImplementedError,
@@ -199,12 +131,12 @@ class _Checker:
                 "arrays are not supported by the policy parser"
             )
             raise _Refused(reason) from None
-        level = _Level(prepared)
+        level = ParsedText(prepared)
         for tree in trees:
             self.node(tree, level, depth, stdin)
         level.account()
 
-    def node(self, node: Any, level: _Level, depth: int, stdin: _Stdin) -> None:
+    def node(self, node: Any, level: ParsedText, depth: int, stdin: _Stdin) -> None:
         kind = node.kind
         if kind == "command":
             self.simple_command(node, level, depth, stdin)
@@ -233,7 +165,7 @@ class _Checker:
             and parts[1].pos[0] == parts[0].pos[1]
         )
 
-    def pipeline(self, node: Any, level: _Level, depth: int, stdin: _Stdin) -> None:
+    def pipeline(self, node: Any, level: ParsedText, depth: int, stdin: _Stdin) -> None:
         feeders: list[Word] = []
         for index, part in enumerate(p for p in node.parts if p.kind != "pipe"):
             self.node(part, level, depth, stdin if index == 0 else _Stdin("pipe", tuple(feeders)))
@@ -241,15 +173,15 @@ class _Checker:
                 feeders.extend(self.word(w, level) for w in part.parts if w.kind == "word")
 
     @staticmethod
-    def word(node: Any, level: _Level) -> Word:
+    def word(node: Any, level: ParsedText) -> Word:
         """A parsed word; markers that quote removal created are remembered for `account`."""
         literal = not any(part.kind in _EXPANSIONS for part in node.parts or [])
         raw = level.text[node.pos[0] : node.pos[1]]
-        if any(node.word.count(marker) > raw.count(marker) for marker in _MARKERS):
+        if any(node.word.count(marker) > raw.count(marker) for marker in MARKERS):
             level.suspicious.append(node.pos)
         return Word(node.word, literal, (node.pos,))
 
-    def simple_command(self, node: Any, level: _Level, depth: int, stdin: _Stdin) -> None:
+    def simple_command(self, node: Any, level: ParsedText, depth: int, stdin: _Stdin) -> None:
         words: list[Word] = []
         own_stdin = stdin
         for part in node.parts:
@@ -288,7 +220,7 @@ class _Checker:
     def argv(
         self,
         words: Sequence[Word],
-        level: _Level | None,
+        level: ParsedText | None,
         depth: int,
         stdin: _Stdin,
         **run_time: Any,
@@ -378,7 +310,12 @@ class _Checker:
             raise _Refused(f"{name!r} {OPAQUE_WRAPPERS[lowered]}", name)
 
     def apply(
-        self, unwrapped: Unwrapped, level: _Level | None, depth: int, stdin: _Stdin, **run_time: Any
+        self,
+        unwrapped: Unwrapped,
+        level: ParsedText | None,
+        depth: int,
+        stdin: _Stdin,
+        **run_time: Any,
     ) -> None:
         """Check everything an unwrapped program runs (`run_time` as for `argv`)."""
         if unwrapped.refusal:
@@ -405,7 +342,7 @@ class _Checker:
         if unwrapped.scans_stdin or unwrapped.reads_script_from_stdin:
             self.stdin_program(stdin, level, depth, is_shell=unwrapped.reads_script_from_stdin)
 
-    def payload(self, word: Word, level: _Level | None, depth: int, stdin: _Stdin) -> None:
+    def payload(self, word: Word, level: ParsedText | None, depth: int, stdin: _Stdin) -> None:
         """Shell code inside a word (`sh -c '...'`, `eval`, `GIT_PAGER=...`): checked recursively."""
         if not word.literal:
             raise _Refused("shell code built by an expansion cannot be checked")
@@ -414,7 +351,7 @@ class _Checker:
         self.shell(word.text, depth + 1, stdin)
 
     def stdin_program(
-        self, stdin: _Stdin, level: _Level | None, depth: int, *, is_shell: bool
+        self, stdin: _Stdin, level: ParsedText | None, depth: int, *, is_shell: bool
     ) -> None:
         """A shell or interpreter may read its program from stdin: check what flows in."""
         if is_shell and stdin.kind in ("interactive", "pipe"):

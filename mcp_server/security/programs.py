@@ -210,6 +210,14 @@ def unwrap_builtin(name: str, words: Sequence[Word]) -> Unwrapped:
     if name in ("mapfile", "readarray"):
         callbacks = [words[i + 1] for i, word in enumerate(words[:-1]) if word.text == "-C"]
         return Unwrapped(shell=tuple(callbacks))
+    if name == "hash":
+        # `hash -p /usr/bin/touch ls` makes `ls` run touch: the path is what will run.
+        paths = [
+            words[i + 1]
+            for i, word in enumerate(words[:-1])
+            if word.text.startswith("-") and "p" in word.text
+        ]
+        return Unwrapped(commands=tuple((path,) for path in paths))
     if name in ("source", "."):
         if not words:
             return Unwrapped()
@@ -220,8 +228,8 @@ def unwrap_builtin(name: str, words: Sequence[Word]) -> Unwrapped:
 
 
 PAYLOAD_BUILTINS = frozenset(
-    {"eval", "trap", "alias", "mapfile", "readarray", "source", ".", "export", "declare", "typeset",
-     "local", "readonly"}
+    {"hash", "eval", "trap", "alias", "mapfile", "readarray", "source", ".", "export", "declare",
+     "typeset", "local", "readonly"}
 )  # fmt: skip
 
 

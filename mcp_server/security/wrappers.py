@@ -61,8 +61,9 @@ class ParsedOptions:
     refusal: str | None = None
 
 
-def _set(*names: str) -> frozenset[str]:
-    return frozenset(names)
+def _set(names: str) -> frozenset[str]:
+    """A set of option names from one space-separated string (keeps the tables short)."""
+    return frozenset(names.split())
 
 
 def _parse_long(words: Sequence[Word], i: int, spec: OptionSpec, parsed: ParsedOptions) -> int:
@@ -153,113 +154,66 @@ class WrapperSpec:
     default: str | None = None  # what runs without a command (xargs -> echo)
 
 
-_BOX = WrapperSpec(OptionSpec(flags=_set("--list", "--list-full", "--help", "--install", "-s")))
+_BOX = WrapperSpec(OptionSpec(flags=_set("--list --list-full --help --install -s")))
 WRAPPERS: dict[str, WrapperSpec] = {
     "env": WrapperSpec(
         OptionSpec(
-            flags=_set(
-                "-i",
-                "--ignore-environment",
-                "-0",
-                "--null",
-                "-v",
-                "--debug",
-                "--list-signal-handling",
-            ),
-            valued=_set("-u", "--unset", "-C", "--chdir"),
-            optional=_set("--default-signal", "--ignore-signal", "--block-signal"),
-            shell=_set("-S", "--split-string"),
+            flags=_set("-i --ignore-environment -0 --null -v --debug --list-signal-handling"),
+            valued=_set("-u --unset -C --chdir"),
+            optional=_set("--default-signal --ignore-signal --block-signal"),
+            shell=_set("-S --split-string"),
         ),
         assignments=True,
     ),
-    "nice": WrapperSpec(OptionSpec(valued=_set("-n", "--adjustment"), numeric_flags=True)),
+    "nice": WrapperSpec(OptionSpec(valued=_set("-n --adjustment"), numeric_flags=True)),
     "nohup": WrapperSpec(),
     "timeout": WrapperSpec(
         OptionSpec(
-            flags=_set("--foreground", "--preserve-status", "-v", "--verbose", "-f"),
-            valued=_set("-s", "--signal", "-k", "--kill-after"),
+            flags=_set("--foreground --preserve-status -v --verbose -f"),
+            valued=_set("-s --signal -k --kill-after"),
         ),
         operands=1,
     ),
-    "command": WrapperSpec(OptionSpec(flags=_set("-p", "-v", "-V"))),
-    "exec": WrapperSpec(OptionSpec(flags=_set("-c", "-l"), valued=_set("-a"))),
+    "command": WrapperSpec(OptionSpec(flags=_set("-p -v -V"))),
+    "exec": WrapperSpec(OptionSpec(flags=_set("-c -l"), valued=_set("-a"))),
     "builtin": WrapperSpec(),
-    "setsid": WrapperSpec(OptionSpec(flags=_set("-c", "--ctty", "-f", "--fork", "-w", "--wait"))),
-    "stdbuf": WrapperSpec(
-        OptionSpec(valued=_set("-i", "-o", "-e", "--input", "--output", "--error"))
-    ),
+    "setsid": WrapperSpec(OptionSpec(flags=_set("-c --ctty -f --fork -w --wait"))),
+    "stdbuf": WrapperSpec(OptionSpec(valued=_set("-i -o -e --input --output --error"))),
     "ionice": WrapperSpec(
         OptionSpec(
-            flags=_set("-t", "--ignore"),
-            valued=_set(
-                "-c", "--class", "-n", "--classdata", "-p", "--pid", "-P", "--pgid", "-u", "--uid"
-            ),
+            flags=_set("-t --ignore"),
+            valued=_set("-c --class -n --classdata -p --pid -P --pgid -u --uid"),
         ),
-        no_command_options=_set("-p", "--pid", "-P", "--pgid", "-u", "--uid"),
+        no_command_options=_set("-p --pid -P --pgid -u --uid"),
     ),
     "taskset": WrapperSpec(
-        OptionSpec(flags=_set("-a", "--all-tasks", "-c", "--cpu-list", "-p", "--pid")),
+        OptionSpec(flags=_set("-a --all-tasks -c --cpu-list -p --pid")),
         operands=1,
-        no_command_options=_set("-p", "--pid"),
+        no_command_options=_set("-p --pid"),
     ),
     "chrt": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-b",
-                "--batch",
-                "-d",
-                "--deadline",
-                "-f",
-                "--fifo",
-                "-i",
-                "--idle",
-                "-o",
-                "--other",
-                "-r",
-                "--rr",
-                "-R",
-                "--reset-on-fork",
-                "-a",
-                "--all-tasks",
-                "-m",
-                "--max",
-                "-v",
-                "--verbose",
-                "-p",
-                "--pid",
+                "-b --batch -d --deadline -f --fifo -i --idle -o --other -r --rr -R --reset-on-fork -a --all-tasks -m --max -v --verbose -p --pid"
             ),
-            valued=_set("-T", "--sched-runtime", "-P", "--sched-period", "-D", "--sched-deadline"),
+            valued=_set("-T --sched-runtime -P --sched-period -D --sched-deadline"),
         ),
         operands=1,
-        no_command_options=_set("-p", "--pid", "-m", "--max"),
+        no_command_options=_set("-p --pid -m --max"),
     ),
     "time": WrapperSpec(
         OptionSpec(
-            flags=_set("-p", "--portability", "-v", "--verbose", "-a", "--append", "-q", "--quiet"),
-            valued=_set("-f", "--format", "-o", "--output"),
+            flags=_set("-p --portability -v --verbose -a --append -q --quiet"),
+            valued=_set("-f --format -o --output"),
         )
     ),
     "flock": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-s",
-                "--shared",
-                "-x",
-                "-e",
-                "--exclusive",
-                "-n",
-                "--nb",
-                "--nonblock",
-                "-u",
-                "--unlock",
-                "-o",
-                "--close",
-                "--verbose",
-                "-F",
-                "--no-fork",
+                "-s --shared -x -e --exclusive -n --nb --nonblock -u --unlock -o --close --verbose -F --no-fork"
             ),
-            valued=_set("-w", "--timeout", "--wait", "-E", "--conflict-exit-code"),
-            shell=_set("-c", "--command"),
+            valued=_set("-w --timeout --wait -E --conflict-exit-code"),
+            shell=_set("-c --command"),
         ),
         operands=1,
         options_after_operands=True,
@@ -267,93 +221,35 @@ WRAPPERS: dict[str, WrapperSpec] = {
     "xargs": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-0",
-                "--null",
-                "-r",
-                "--no-run-if-empty",
-                "-t",
-                "--verbose",
-                "-p",
-                "--interactive",
-                "-x",
-                "--exit",
-                "-o",
-                "--open-tty",
+                "-0 --null -r --no-run-if-empty -t --verbose -p --interactive -x --exit -o --open-tty"
             ),
             valued=_set(
-                "-a",
-                "--arg-file",
-                "-d",
-                "--delimiter",
-                "-E",
-                "-I",
-                "-L",
-                "-n",
-                "--max-args",
-                "-P",
-                "--max-procs",
-                "-s",
-                "--max-chars",
-                "--process-slot-var",
+                "-a --arg-file -d --delimiter -E -I -L -n --max-args -P --max-procs -s --max-chars --process-slot-var"
             ),
-            optional=_set("-e", "--eof", "-i", "--replace", "-l", "--max-lines"),
+            optional=_set("-e --eof -i --replace -l --max-lines"),
         ),
         default="echo",
     ),
     "watch": WrapperSpec(
         OptionSpec(
             flags=_set(
-                "-b",
-                "--beep",
-                "-c",
-                "--color",
-                "-C",
-                "--no-color",
-                "-e",
-                "--errexit",
-                "-g",
-                "--chgexit",
-                "-t",
-                "--no-title",
-                "-x",
-                "--exec",
-                "-p",
-                "--precise",
-                "-r",
-                "--no-rerun",
-                "-w",
-                "--no-wrap",
+                "-b --beep -c --color -C --no-color -e --errexit -g --chgexit -t --no-title -x --exec -p --precise -r --no-rerun -w --no-wrap"
             ),
-            valued=_set("-n", "--interval", "-q", "--equexit"),
-            optional=_set("-d", "--differences"),
+            valued=_set("-n --interval -q --equexit"),
+            optional=_set("-d --differences"),
         ),
         joined=True,
-        argv_options=_set("-x", "--exec"),
+        argv_options=_set("-x --exec"),
     ),
     "script": WrapperSpec(
         OptionSpec(
-            flags=_set(
-                "-a", "--append", "-e", "--return", "-f", "--flush", "-q", "--quiet", "--force"
-            ),
+            flags=_set("-a --append -e --return -f --flush -q --quiet --force"),
             valued=_set(
-                "-E",
-                "--echo",
-                "-I",
-                "--log-in",
-                "-O",
-                "--log-out",
-                "-B",
-                "--log-io",
-                "-T",
-                "--log-timing",
-                "-m",
-                "--logging-format",
-                "-o",
-                "--output-limit",
+                "-E --echo -I --log-in -O --log-out -B --log-io -T --log-timing -m --logging-format -o --output-limit"
             ),
-            shell=_set("-c", "--command"),
+            shell=_set("-c --command"),
         ),
-        no_command_options=_set("-c", "--command"),
+        no_command_options=_set("-c --command"),
     ),
     "busybox": _BOX,
     "toybox": _BOX,

@@ -75,6 +75,7 @@ ATTEMPTS: tuple[Attempt, ...] = (
     Attempt("exec-builtin", "exec touch {M}", "builtins"),
     Attempt("eval", 'eval "touch {M}"', "eval"),
     Attempt("trap", "trap 'touch {M}' EXIT; true", "trap"),
+    Attempt("hash-path", "hash -p /usr/bin/touch ls; ls {M}", "bash's command hash table"),
     Attempt("sh-c", 'sh -c "touch {M}"', f"{DC}#730"),
     Attempt("bash-c-clustered", "bash -ec 'echo hi; touch {M}'", "sh -c payloads"),
     Attempt("nested-shells", "sh -c \"bash -c 'touch {M}'\"", "nested payloads"),
