@@ -101,6 +101,7 @@ class ProcessManager:
         self._running = 0
         self._foreground: set[Child] = set()
         self._processes: dict[str, ManagedProcess] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.listeners: list[Listener] = []
 
     # --- accounting ---------------------------------------------------------------------
@@ -248,14 +249,15 @@ class ProcessManager:
     async def start(self, spec: CommandSpec) -> ManagedProcess:
         """Start a background process; its merged stdout+stderr goes to a ring buffer."""
         with self._span(spec, background=True) as span:
-            self._acquire()  # released by _finished when the process ends
+            self._acquire()  # released by _finished once a spawned process ends
+            process = ManagedProcess(
+                secrets.token_hex(6), spec, self.max_output_bytes, self._notify
+            )
             try:
-                process = ManagedProcess(
-                    secrets.token_hex(6), spec, self.max_output_bytes, self._notify
-                )
-                process.child = await self._start_bound(*self._launch(spec, None), process)
+                await self._start_bound(*self._launch(spec, None), process)
             except BaseException:
-                self._release()
+                if process.child is None:  # nothing was spawned, so no _finished will release
+                    self._release()
                 raise
             span.set_attribute("process.pid", process.child.pid)
         self._processes[process.id] = process
@@ -276,11 +278,12 @@ class ProcessManager:
             "on_exit": lambda: self._exited(process),
         }
         if self.strategy.name != "sandbox":
-            return await self._spawn(launch, environment, process.receive, **options)
+            process.child = await self._spawn(launch, environment, process.receive, **options)
+            return process.child
         status_read, status_write = os.pipe()
         try:
             bound = replace(launch, status_fd=status_write)
-            child = await self._spawn(
+            process.child = await self._spawn(
                 bound, environment, process.receive, pass_fds=(status_write,), **options
             )
         except BaseException:
@@ -288,11 +291,17 @@ class ProcessManager:
             raise
         finally:
             os.close(status_write)
-        await read_until_closed(status_read, _SANDBOX_READY_S)
-        return child
+        try:
+            await read_until_closed(status_read, _SANDBOX_READY_S)
+        except BaseException:
+            process.child.kill_tree()  # cancelled while starting: leave nothing behind
+            raise
+        return process.child
 
     def _exited(self, process: ManagedProcess) -> None:
-        asyncio.get_running_loop().create_task(self._finished(process))
+        task = asyncio.get_running_loop().create_task(self._finished(process))
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
 
     async def _finished(self, process: ManagedProcess) -> None:
         child = process.child

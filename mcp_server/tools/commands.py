@@ -14,7 +14,7 @@ from mcp_server.errors import BlockedCommandError
 from mcp_server.execution.output import decode
 from mcp_server.execution.processes import CommandSpec, RunResult
 from mcp_server.execution.progress import ProgressStream
-from mcp_server.security.commands import MAX_COMMAND_CHARS, check_program_text
+from mcp_server.security.commands import MAX_COMMAND_CHARS, PolicyDecision, check_program_text
 from mcp_server.services import Services
 from mcp_server.subscriptions import ResourceSubscriptions
 from mcp_server.tool_registry import ToolRegistry
@@ -129,31 +129,22 @@ def register(registry: ToolRegistry, services: Services) -> None:
         effective_timeout = min(timeout_s or limit, limit)
         decision = await authorize(services, command, env, stdin=stdin)
         directory = resolve_cwd(services, cwd)  # a few stat calls: cheaper inline than a thread hop
-        key = cache_key(command, directory, env, stdin) if cache_ttl_s > 0 else None
-        if key is not None and services.command_cache is not None:
-            hit = services.command_cache.get(key)
-            if hit is not None:
-                return {**hit, "cached": True}
-        spec = CommandSpec(
-            command,
-            directory,
-            decision.programs[0] if decision.programs else _program(command),
-            env,
-        )
-        stream = ProgressStream(
-            lambda progress, message: ctx.report_progress(progress, None, message)
-        )
+        cache = services.command_cache if cache_ttl_s > 0 else None
+        key = cache_key(command, directory, env, stdin)
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            return {**hit, "cached": True}
+        spec = CommandSpec(command, directory, _program(decision, command), env)
+        stream = ProgressStream(lambda done, text: ctx.report_progress(done, None, text))
         async with stream.running():
+            data = stdin.encode() if stdin is not None else None
             result = await manager.run(
-                spec,
-                timeout_s=effective_timeout,
-                stdin=stdin.encode() if stdin is not None else None,
-                on_output=stream.add,
+                spec, timeout_s=effective_timeout, stdin=data, on_output=stream.add
             )
         answer = describe_run(result, cached=False, timeout_s=effective_timeout)
-        if key is not None and services.command_cache is not None and not result.timed_out:
+        if cache is not None and not result.timed_out:
             size = result.stdout.total_bytes + result.stderr.total_bytes
-            services.command_cache.put(key, answer, cache_ttl_s, size=size)
+            cache.put(key, answer, cache_ttl_s, size=size)
         return answer
 
     async def start_process(command: Command, cwd: Cwd = None, env: Env = None) -> dict[str, Any]:
@@ -168,8 +159,9 @@ def register(registry: ToolRegistry, services: Services) -> None:
         """
         decision = await authorize(services, command, env, interactive=True)
         directory = resolve_cwd(services, cwd)
-        program = decision.programs[0] if decision.programs else _program(command)
-        process = await manager.start(CommandSpec(command, directory, program, env))
+        process = await manager.start(
+            CommandSpec(command, directory, _program(decision, command), env)
+        )
         process.stdin_is_code = decision.stdin_is_code
         return {**process.describe(), "resource": f"process://{process.id}"}
 
@@ -271,7 +263,10 @@ def register(registry: ToolRegistry, services: Services) -> None:
         _add_process_resource(registry.mcp, services)
 
 
-def _program(command: str | list[str]) -> str:
+def _program(decision: PolicyDecision, command: str | list[str]) -> str:
+    """The name telemetry uses for a command: the first program the policy saw (or argv[0])."""
+    if decision.programs:
+        return decision.programs[0][:64]
     text = command if isinstance(command, str) else command[0]
     return (text.split() or ["sh"])[0].rsplit("/", 1)[-1][:64]
 

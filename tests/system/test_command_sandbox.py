@@ -163,3 +163,20 @@ class TestLifetime:
 
 if sys.platform != "linux":  # pragma: no cover
     pytestmark = pytest.mark.skip(reason="bubblewrap is Linux-only")
+
+
+class TestBackgroundInTheSandbox:
+    async def test_a_process_that_exits_at_once_is_finished_and_releases_its_slot(
+        self, sandbox_app: App
+    ) -> None:
+        """A sandboxed background process that ends before its start is reported still ends cleanly."""
+        async with Client(sandbox_app.mcp) as client:
+            for _ in range(3):
+                started = await client.call_tool_mcp("start_process", {"command": ["true"]})
+                process = sandbox_app.services.processes.get(
+                    started.structured_content["result"]["process_id"]
+                )
+                assert await process.wait_finished(10)
+            listed = (await client.call_tool_mcp("list_processes", {})).structured_content["result"]
+        assert listed["running"] == 0 and sandbox_app.services.processes.count() == 0
+        assert {p["status"] for p in listed["processes"]} == {"exited"}
