@@ -104,11 +104,18 @@ class TestLimits:
         job = int(pid_file.read_text())
         assert is_gone(job)
 
-    async def test_the_address_space_limit_applies(self, client: Client, app: App) -> None:
-        """The child's RLIMIT_AS is MCP_SERVER_MEMORY_LIMIT_MB."""
-        result = await run(client, command="ulimit -v; ulimit -H -v")
-        expected = str(app.services.settings.memory_limit_mb * 1024)
-        assert result["stdout"].split() == [expected, expected]
+    @pytest.mark.parametrize("command_form", ["shell", "argv"])
+    async def test_every_rlimit_is_set_soft_and_hard(self, client: Client, app: App, command_form: str) -> None:
+        """Address space, CPU time, file size and process count are limited, in both forms."""
+        script = "for o in v t f u; do ulimit -S -$o; ulimit -H -$o; done"
+        command = script if command_form == "shell" else ["bash", "-c", script]
+        result = await run(client, command=command, timeout_s=7)
+        values = result["stdout"].split()
+        memory = str(app.services.settings.memory_limit_mb * 1024)
+        assert values[0:2] == [memory, memory]
+        assert values[2:4] == ["8", "8"]  # CPU seconds: the timeout plus one
+        assert values[4:6] == [str(1024 * 1024)] * 2  # 1 GiB in bash's 1 KiB blocks
+        assert values[6] == values[7] != "unlimited"
 
 
 class TestEnvironment:
