@@ -23,9 +23,14 @@ class Captured:
         return self.dropped_bytes > 0
 
 
+# C0 controls but tab, newline and carriage return: JSON escapes each as `\u00XX` (6 bytes),
+# which would let binary output blow a result past what MCP clients accept.
+_CONTROLS = {code: "\ufffd" for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
+
+
 def decode(data: bytes) -> str:
-    """Bytes of a child as text (UTF-8; undecodable bytes become U+FFFD)."""
-    return data.decode("utf-8", errors="replace")
+    """Bytes of a child as text: UTF-8, undecodable bytes and control characters as U+FFFD."""
+    return data.decode("utf-8", errors="replace").translate(_CONTROLS)
 
 
 class HeadTailBuffer:

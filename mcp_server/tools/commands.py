@@ -171,7 +171,7 @@ def register(registry: ToolRegistry, services: Services) -> None:
             int, Field(ge=0, description="Byte offset to read from: 0, then the last next_offset.")
         ] = 0,
         max_bytes: Annotated[
-            int, Field(ge=1, le=1_048_576, description="Most bytes to return.")
+            int, Field(ge=1, le=65_536, description="Most bytes to return (at most 64 KiB).")
         ] = 65_536,
         wait_s: Annotated[
             float,

@@ -2,7 +2,7 @@
 the server keeps serving, and its memory (RSS, in bytes) stays bounded.
 
 One server (a subprocess, both protocol eras) serves the whole module; its memory limit per
-child is 512 MiB and its output cap the default 256 KiB per stream (a result carries its
+child is 512 MiB and its output cap the default 64 KiB per stream (a result carries its
 output twice and MCP clients refuse SSE events over 1 MiB).
 """
 
@@ -24,7 +24,7 @@ from tests.helpers.processes import all_gone, descendants
 from tests.helpers.server_process import HttpServer, server_env
 
 MIB = 1_048_576
-CAP = 262_144  # the default MCP_SERVER_MAX_OUTPUT_BYTES
+CAP = 65_536  # the default MCP_SERVER_MAX_OUTPUT_BYTES
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,17 @@ class TestHostileCommands:
         assert rss.peak - rss.baseline < 64 * MIB, (
             f"RSS grew by {(rss.peak - rss.baseline) / MIB:.1f} MiB"
         )
+
+    @pytest.mark.parametrize("source", ["/dev/urandom", "/dev/zero"])
+    def test_binary_output_fits_what_clients_accept(
+        self, server: HttpServer, source: str, era: str
+    ) -> None:
+        """10 MB of binary on both streams: a result the client can read, with exact counts."""
+        command = f"head -c 10000000 {source}; head -c 10000000 {source} >&2"
+        result = asyncio.run(execute(server, era, command=command, timeout_s=60))
+        body = result.structured_content["result"]
+        assert body["stdout_bytes"] == body["stderr_bytes"] == 10_000_000
+        assert body["stdout_dropped_bytes"] == body["stderr_dropped_bytes"] == 10_000_000 - CAP
 
     def test_endless_output_times_out_with_bounded_memory(self, server: HttpServer) -> None:
         """`yes` until the timeout: timed_out, truncated, the count covers every byte read."""

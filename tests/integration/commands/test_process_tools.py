@@ -77,7 +77,7 @@ class TestReading:
                     client,
                     "read_process_output",
                     process_id=started["process_id"],
-                    max_bytes=100_000,
+                    max_bytes=65_536,
                 )
         assert chunk["dropped_bytes"] == 20000 - 4096
         assert chunk["offset"] == 20000 - 4096 and chunk["next_offset"] == 20000

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcp_server.execution.managed import complete_utf8
-from mcp_server.execution.output import HeadTailBuffer, RingBuffer
+from mcp_server.execution.output import HeadTailBuffer, RingBuffer, decode
 
 chunks = st.lists(st.binary(min_size=0, max_size=300), max_size=40)
 
@@ -97,6 +97,12 @@ class TestRingBuffer:
         ring.write(b"abc")
         chunk = ring.read(50, 10)
         assert (chunk.data, chunk.next_offset) == (b"", 3)
+
+
+class TestDecode:
+    def test_control_characters_become_replacement_characters(self) -> None:
+        """Tab, newline and CR stay; other controls (JSON would escape them 6x) do not."""
+        assert decode(b"a\tb\nc\r\x00\x1b[31m\x7f\xff") == "a\tb\nc\r\ufffd\ufffd[31m\ufffd\ufffd"
 
 
 class TestCompleteUtf8:
