@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Load settings (exit 2 with one clear line if invalid) and serve."""
+    from mcp_server.execution.strategy import StartupError
     from mcp_server.serve import serve
 
     try:
@@ -79,7 +80,11 @@ def run_serve(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"mcp-observatory: invalid setting: {exc}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
-    return asyncio.run(serve(settings))
+    try:
+        return asyncio.run(serve(settings))
+    except StartupError as exc:
+        print(f"mcp-observatory: {exc}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

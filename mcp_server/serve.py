@@ -103,6 +103,7 @@ async def _serve_http(app: App, settings: Settings) -> None:
                 f"  MCP endpoint (streamable HTTP): {base}/mcp",
                 f"  Prometheus metrics:             {base}/metrics",
                 f"  health / readiness:             {base}/healthz  {base}/readyz",
+                f"  command execution:              {app.services.execution}",
                 f"  traces: {app.services.telemetry.health['traces'].target}",
             ]
         )
@@ -120,6 +121,7 @@ async def _serve_stdio(app: App, settings: Settings) -> None:
         while not metrics_server.started and not metrics_task.done():
             await asyncio.sleep(0.02)
         lines.append(f"  Prometheus metrics: http://{settings.host}:{metrics_server.bound_port()}/metrics")
+    lines.append(f"  command execution: {app.services.execution}")
     lines.append(f"  traces: {app.services.telemetry.health['traces'].target}")
     _announce(lines)
     mcp_task = asyncio.create_task(app.mcp.run_stdio_async(show_banner=False))

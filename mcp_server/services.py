@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcp_server.caching import TTLCache
+from mcp_server.execution.processes import ProcessManager
+from mcp_server.execution.selection import build_process_manager
+from mcp_server.security.commands import CommandPolicy
 from mcp_server.settings import Settings
 from mcp_server.stores.context_store import ContextStore
 from observability import Telemetry
@@ -16,7 +19,8 @@ from observability import Telemetry
 class Services:
     """The dependencies tool handlers receive; tests build one with their own parts.
 
-    `processes` and `execution` are filled by the commands group when it is enabled.
+    `processes` runs every child (commands group, run_tests); `execution` names its strategy
+    (`direct` or `sandbox`); `command_policy` is the blocklist or allowlist of SPEC 8.
     """
 
     settings: Settings
@@ -25,8 +29,10 @@ class Services:
     system_info_cache: TTLCache[dict[str, Any]]
     file_cache: TTLCache[Any]
     started_at: float = field(default_factory=time.time)
-    processes: Any = None
+    processes: ProcessManager | None = None
     execution: str = "direct"
+    command_policy: CommandPolicy = field(default_factory=CommandPolicy)
+    command_cache: TTLCache[dict[str, Any]] | None = None
 
     def record_cache(self, cache: str, result: str) -> None:
         """Count one cache lookup on `mcp.cache.requests` (`result` is `hit` or `miss`)."""
@@ -37,7 +43,9 @@ class Services:
         return int(self.processes.count()) if self.processes is not None else 0
 
     def close(self) -> None:
-        """Release stores; called once at shutdown."""
+        """Kill every process this server started, then release stores; called at shutdown."""
+        if self.processes is not None:
+            self.processes.close()
         self.context_store.close()
 
 
@@ -59,6 +67,14 @@ def build_services(settings: Settings, telemetry: Telemetry) -> Services:
         system_info_cache=TTLCache("system_info", record, max_entries=4),
         # Decoded file contents keyed by (path, size, mtime_ns, inode); see filesystem/reading.py.
         file_cache=TTLCache("file", record, max_entries=512, max_bytes=64 * 1_048_576),
+        command_cache=TTLCache("command", record, max_entries=256, max_bytes=32 * 1_048_576),
+        command_policy=CommandPolicy.from_lists(
+            default_blocklist=settings.default_blocklist,
+            blocked=settings.blocked_commands,
+            allowed=settings.allowed_commands,
+        ),
     )
+    services.processes = build_process_manager(settings, telemetry)
+    services.execution = services.processes.strategy.name
     telemetry.gauges.set("mcp.processes.managed", lambda: [(float(services.managed_process_count()), {})])
     return services

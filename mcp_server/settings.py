@@ -98,7 +98,14 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=3600, description="Default and maximum command run time in seconds."
     )
     max_output_bytes: int = Field(
-        default=1_048_576, ge=1024, le=64 * 1_048_576, description="Command output kept per stream (head + tail)."
+        default=65_536,
+        ge=1024,
+        le=64 * 1_048_576,
+        description=(
+            "Command output kept per stream (head + tail) and per background process. A result "
+            "carries both streams twice (text and structured content) and JSON escapes grow it; "
+            "MCP clients refuse SSE events over 1 MiB, so raise this only for clients that accept more."
+        ),
     )
     max_processes: int = Field(default=16, ge=1, le=1024, description="Concurrent managed processes.")
     memory_limit_mb: int = Field(

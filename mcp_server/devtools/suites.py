@@ -1,7 +1,12 @@
-"""run_tests' work: build the pytest or unittest command, run it under the limits, read JUnit XML.
+"""run_tests' work: build the pytest or unittest command, run it like any command, read JUnit XML.
 
-Each run is a child span (`run_tests <runner>`) of the tool's span, carrying the counts, the
-exit code and whether it timed out.
+The run goes through the commands group's `ProcessManager`, so it gets the same execution
+policy as `execute_command`: the active strategy (direct or bubblewrap sandbox), the resource
+limits, the minimal environment, the process slots, and the group killed on timeout or
+cancellation. The JUnit report is written to a scratch directory under the server's data dir,
+which the sandbox binds writable for this one run. Each run is a child span
+(`run_tests <runner>`, with the `process.spawn` span under it) carrying the counts, the exit
+code and whether it timed out.
 """
 
 from __future__ import annotations
@@ -15,13 +20,42 @@ from typing import Any, Literal
 
 from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
-from mcp_server.devtools.child import ChildResult, child_environment, limits_for, run_limited
 from mcp_server.devtools.junit import JUnitReport, parse_junit
 from mcp_server.errors import CommandTimeoutError, InvalidArgumentsError
+from mcp_server.execution.processes import CommandSpec, ProcessManager, RunResult
 
 Runner = Literal["pytest", "unittest"]
 UNITTEST_RUNNER = Path(__file__).with_name("unittest_junit.py")
+# Passed as `python -c <source>`: in the sandbox only the interpreter's prefix is visible, not
+# necessarily the directory this package was installed from.
+_UNITTEST_RUNNER_SOURCE = UNITTEST_RUNNER.read_text()
 _CHILD_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
+
+
+OUTPUT_TAIL_CHARS = 8192
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """How the run ended: exit code, timeout, duration and the end of its output."""
+
+    exit_code: int | None
+    timed_out: bool
+    duration_s: float
+    output_bytes: int
+    output_tail: str
+
+    @classmethod
+    def from_run(cls, result: RunResult) -> SuiteOutcome:
+        """Fold a command result's two streams into one tail (stderr after stdout)."""
+        text = result.stdout.text + (f"\n--- stderr ---\n{result.stderr.text}" if result.stderr.text else "")
+        return cls(
+            exit_code=None if result.timed_out else result.exit_code,
+            timed_out=result.timed_out,
+            duration_s=result.duration_s,
+            output_bytes=result.stdout.total_bytes + result.stderr.total_bytes,
+            output_tail=text[-OUTPUT_TAIL_CHARS:],
+        )
 
 
 @dataclass(frozen=True)
@@ -32,7 +66,6 @@ class SuiteRequest:
     runner: Runner
     keyword: str | None
     timeout_s: float
-    memory_limit_mb: int
 
 
 def working_directory(target: Path) -> Path:
@@ -54,11 +87,11 @@ def build_command(request: SuiteRequest, junit_path: Path) -> list[str]:
         start, pattern = request.target, "test*.py"
     else:
         start, pattern = request.target.parent, request.target.name
-    return [sys.executable, str(UNITTEST_RUNNER), "--junit-xml", str(junit_path), "--start", str(start),
+    return [sys.executable, "-c", _UNITTEST_RUNNER_SOURCE, "--junit-xml", str(junit_path), "--start", str(start),
             "--pattern", pattern, *keyword]  # fmt: skip
 
 
-def _annotate(span: Span, outcome: ChildResult, report: JUnitReport | None) -> None:
+def _annotate(span: Span, outcome: SuiteOutcome, report: JUnitReport | None) -> None:
     span.set_attribute("mcp.tests.timed_out", outcome.timed_out)
     if outcome.exit_code is not None:
         span.set_attribute("process.exit.code", outcome.exit_code)
@@ -70,7 +103,7 @@ def _annotate(span: Span, outcome: ChildResult, report: JUnitReport | None) -> N
         span.set_attribute("error.type", "timeout")
 
 
-def shape_result(request: SuiteRequest, outcome: ChildResult, report: JUnitReport | None) -> dict[str, Any]:
+def shape_result(request: SuiteRequest, outcome: SuiteOutcome, report: JUnitReport | None) -> dict[str, Any]:
     """What run_tests returns for a run that finished (passed or not)."""
     counts = report.counts() if report else {"tests": 0, "passed": 0, "failed": 0, "errors": 0, "skipped": 0}
     return {
@@ -88,27 +121,31 @@ def shape_result(request: SuiteRequest, outcome: ChildResult, report: JUnitRepor
     }
 
 
-async def run_suite(request: SuiteRequest, tracer: Tracer) -> dict[str, Any]:
-    """Run the suite in a child process and read its report.
+async def run_suite(
+    request: SuiteRequest, processes: ProcessManager, tracer: Tracer, scratch_root: Path
+) -> dict[str, Any]:
+    """Run the suite as a command under the execution policy and read its report.
 
     Raises:
         CommandTimeoutError: the run passed `timeout_s`; its process group was killed. The
             error's details carry the output tail.
         InvalidArgumentsError: pytest is not available.
+        TooManyProcessesError: every process slot is taken.
     """
-    with tempfile.TemporaryDirectory(prefix="mcp-run-tests-") as scratch:
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="run-tests-", dir=scratch_root) as scratch:
         junit_path = Path(scratch) / "junit.xml"
         command = build_command(request, junit_path)
         attributes = {"mcp.tests.runner": request.runner, "process.executable.name": Path(command[0]).name}
         with tracer.start_as_current_span(f"run_tests {request.runner}", attributes=attributes) as span:
-            outcome = await run_limited(
-                command,
+            spec = CommandSpec(
+                command=command,
                 cwd=working_directory(request.target),
-                env=child_environment(_CHILD_ENV),
-                timeout_s=request.timeout_s,
-                limits=limits_for(request.memory_limit_mb, request.timeout_s),
-                output_path=Path(scratch) / "output.log",
+                program=request.runner,
+                env=dict(_CHILD_ENV),
+                writable=(Path(scratch),),
             )
+            outcome = SuiteOutcome.from_run(await processes.run(spec, timeout_s=request.timeout_s))
             report = None if outcome.timed_out else parse_junit(junit_path)
             _annotate(span, outcome, report)
     if outcome.timed_out:

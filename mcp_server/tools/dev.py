@@ -11,7 +11,8 @@ from pydantic import Field
 from mcp_server.devtools.analysis import analyze_source, detect_language
 from mcp_server.devtools.performance import sample_process, sample_system
 from mcp_server.devtools.suites import SuiteRequest, run_suite
-from mcp_server.errors import BinaryFileError, InvalidArgumentsError, NotFoundError, ProcessNotFoundError
+from mcp_server.execution.processes import ProcessManager
+from mcp_server.errors import BinaryFileError, InvalidArgumentsError, NotFoundError
 from mcp_server.filesystem.anchored import open_regular_file, os_errors
 from mcp_server.filesystem.reading import decode_text, read_all
 from mcp_server.security.paths import MAX_PATH_CHARS, validate_path
@@ -42,19 +43,13 @@ def existing_path(raw: str, roots: list[Path]) -> Path:
     return path
 
 
-def managed_pid(processes: Any, process_id: str) -> int:
-    """The OS pid of a process this server started, looked up in `services.processes`.
+def managed_pid(processes: ProcessManager, process_id: str) -> int:
+    """The OS pid of a process this server started (its launcher's pid, which leads its group).
 
-    Expects `processes.get(process_id)` to return a record with a `pid` attribute, or None
-    (or to raise ProcessNotFoundError) for an unknown id: align with the commands group's
-    process manager when both land.
+    Raises:
+        ProcessNotFoundError: no process with that id was started by this server.
     """
-    record = processes.get(process_id) if processes is not None else None
-    pid = getattr(record, "pid", None)
-    if pid is None:
-        message = f"no process {process_id!r} was started by this server; list_processes shows the live ones"
-        raise ProcessNotFoundError(message)
-    return int(pid)
+    return int(processes.get(process_id).child.pid)
 
 
 def register(registry: ToolRegistry, services: Services) -> None:
@@ -148,8 +143,8 @@ def register(registry: ToolRegistry, services: Services) -> None:
             message = f"timeout_s may not exceed the server's command timeout ({limit:g}s)"
             raise InvalidArgumentsError(message)
         target = await anyio.to_thread.run_sync(existing_path, path, settings.allowed_roots)
-        request = SuiteRequest(target, runner, keyword, timeout_s or limit, settings.memory_limit_mb)
-        return await run_suite(request, services.telemetry.tracer)
+        request = SuiteRequest(target, runner, keyword, timeout_s or limit)
+        return await run_suite(request, services.processes, services.telemetry.tracer, settings.data_dir / "run-tests")
 
     registry.add(analyze_code, group=GROUP, read_only=True, idempotent=True)
     registry.add(monitor_performance, group=GROUP, read_only=True, idempotent=True)

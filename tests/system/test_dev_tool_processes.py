@@ -80,7 +80,7 @@ HANGING_SUITE = '''
 
     class Hangs(unittest.TestCase):
         def test_hangs(self):
-            child = subprocess.Popen(["sleep", "300"])
+            child = subprocess.Popen(["sleep", "300.417"])  # a distinctive argv to look for
             (Path(__file__).parent / "grandchild.pid").write_text(str(child.pid))
             time.sleep(300)
 '''
@@ -103,9 +103,8 @@ def dev_settings(make_settings: Callable[..., Settings], root_dir: Path, monkeyp
     return make_settings(command_timeout_s=60, memory_limit_mb=768)
 
 
-async def _run(settings: Settings, telemetry: Telemetry, arguments: dict[str, Any], services_processes: Any = None) -> Any:
+async def _run(settings: Settings, telemetry: Telemetry, arguments: dict[str, Any]) -> Any:
     app = build_app(settings, telemetry)
-    app.services.processes = services_processes
     try:
         async with Client(app.mcp) as client:
             return await client.call_tool_mcp(arguments.pop("tool", "run_tests"), arguments)
@@ -156,52 +155,42 @@ class TestRunTests:
         """timeout_s=2: type timeout, and the grandchild `sleep 300` the test started is gone too."""
         result = await _run(dev_settings, telemetry, {"path": "hang", "runner": "unittest", "timeout_s": 2})
         assert result.structured_content["type"] == "timeout"
-        pid = int((root_dir / "hang" / "grandchild.pid").read_text())
-        assert not _alive(pid)
+        assert (root_dir / "hang" / "grandchild.pid").exists(), "the grandchild was started"
+        # Looked up by argv: in the sandbox the pid it wrote is one of its own PID namespace.
+        assert not _alive_by_argv(["sleep", "300.417"])
 
 
-def _alive(pid: int) -> bool:
+def _alive_by_argv(argv: list[str]) -> bool:
+    """Whether a live (non-zombie) process with exactly this argv still exists after 5 s."""
     for _ in range(50):
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return False
-        except psutil.NoSuchProcess:
+        alive = []
+        for process in psutil.process_iter(["cmdline", "status"]):
+            if process.info["cmdline"] == argv and process.info["status"] != psutil.STATUS_ZOMBIE:
+                alive.append(process)
+        if not alive:
             return False
         time.sleep(0.1)
     return True
 
 
-@dataclass
-class _Record:
-    pid: int
-
-
-class _ProcessTable:
-    """Stands in for the commands group's process manager (issue 3, built in parallel): the lookup
-    monitor_performance relies on is `get(process_id)` returning a record with `pid`."""
-
-    def __init__(self, processes: dict[str, int]) -> None:
-        self._processes = processes
-
-    def get(self, process_id: str) -> _Record | None:
-        pid = self._processes.get(process_id)
-        return None if pid is None else _Record(pid)
-
-
 class TestMonitorManagedProcess:
     async def test_samples_one_managed_process_tree(self, dev_settings: Settings, telemetry: Telemetry) -> None:
-        """A busy child's CPU and memory are sampled; unknown ids are process_not_found."""
-        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        """A busy process started with start_process is sampled; unknown ids are process_not_found."""
+        app = build_app(dev_settings, telemetry)
         try:
-            table = _ProcessTable({"p-1": busy.pid})
-            arguments = {"tool": "monitor_performance", "process_id": "p-1", "duration_s": 0.6, "interval_s": 0.2}
-            result = await _run(dev_settings, telemetry, arguments, table)
-            unknown = await _run(dev_settings, telemetry, {"tool": "monitor_performance", "process_id": "p-2"}, table)
+            async with Client(app.mcp) as client:
+                started = await client.call_tool_mcp(
+                    "start_process", {"command": [sys.executable, "-c", "while True: pass"]}
+                )
+                process_id = started.structured_content["result"]["process_id"]
+                arguments = {"process_id": process_id, "duration_s": 0.6, "interval_s": 0.2}
+                result = await client.call_tool_mcp("monitor_performance", arguments)
+                unknown = await client.call_tool_mcp("monitor_performance", {"process_id": "p-unknown"})
+                await client.call_tool_mcp("kill_process", {"process_id": process_id})
         finally:
-            busy.kill()
-            busy.wait()
+            app.services.close()
         report = result.structured_content["result"]
-        assert (report["scope"], report["pid"], report["process_id"]) == ("process", busy.pid, "p-1")
+        assert (report["scope"], report["process_id"]) == ("process", process_id)
         assert len(report["samples"]) == 3
         assert report["summary"]["cpu_percent"]["max"] > 20
         assert all(sample["rss_bytes"] > 0 for sample in report["samples"])

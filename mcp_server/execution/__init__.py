@@ -1,0 +1,1 @@
+"""Running commands: strategies (direct, sandbox), limits, bounded output, the process manager."""
