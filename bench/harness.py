@@ -72,6 +72,7 @@ def machine() -> dict[str, Any]:
         "memory_bytes": psutil.virtual_memory().total,
         "load_average": list(os.getloadavg()),
         "git_commit": commit.stdout.strip() or None,
+        "server_source": os.environ.get("BENCH_SERVER_SRC") or str(REPO),
         "versions": versions,
     }
 
@@ -93,11 +94,24 @@ def write_result(name: str, result: Mapping[str, Any]) -> Path:
     return path
 
 
+def source_env() -> dict[str, str]:
+    """This environment, with the server code taken from BENCH_SERVER_SRC when it is set.
+
+    BENCH_SERVER_SRC names another source tree (for example an export of the main branch):
+    the servers run its `mcp_server` and `observability` while the client stays this checkout.
+    """
+    env = dict(os.environ)
+    source = env.get("BENCH_SERVER_SRC")
+    if source:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+    return env
+
+
 def server_env(extra: Mapping[str, str] | None = None) -> tuple[dict[str, str], Path]:
     """A clean environment for our server with a fresh data dir and allowed root."""
     base = Path(tempfile.mkdtemp(prefix="mcp-bench-"))
     (base / "root").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "MCP_SERVER_", "FASTMCP_"))}
+    env = {k: v for k, v in source_env().items() if not k.startswith(("OTEL_", "MCP_SERVER_", "FASTMCP_"))}
     # Default log level (INFO): the per-call log event is part of "full telemetry".
     env.update({"MCP_SERVER_DATA_DIR": str(base / "data"), "MCP_SERVER_ALLOWED_ROOTS": str(base / "root")})
     env.update(extra or {})
@@ -112,7 +126,7 @@ class HttpServer:
         self.url = f"http://127.0.0.1:{port}/mcp"
         self.log = tempfile.NamedTemporaryFile(prefix="mcp-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
-            list(command), env=dict(env or os.environ), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+            list(command), env=dict(env or source_env()), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
             start_new_session=True,
         )
         self._wait_listening()

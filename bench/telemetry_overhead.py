@@ -12,7 +12,7 @@ import subprocess
 import sys
 from typing import Any
 
-from harness import BENCH_DIR, compare_servers, interleave, our_server, overhead, summarize, write_result
+from harness import BENCH_DIR, compare_servers, interleave, our_server, overhead, source_env, summarize, write_result
 
 TARGET_PERCENT = 5.0
 
@@ -20,7 +20,7 @@ TARGET_PERCENT = 5.0
 def _in_memory(rounds: int, calls: int) -> dict[str, Any]:
     def measure(telemetry: str) -> float:
         command = [sys.executable, str(BENCH_DIR / "inmemory_worker.py"), "--telemetry", telemetry, "--calls", str(calls)]
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=True, env=source_env())
         return float(json.loads(done.stdout.strip().splitlines()[-1])["throughput_per_s"])
 
     print("in-memory:", file=sys.stderr)

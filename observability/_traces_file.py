@@ -3,147 +3,45 @@
 Each line is one `ExportTraceServiceRequest` in the OTLP/JSON encoding, which the Collector's
 `otlpjsonfile` receiver reads: lowerCamelCase field names, enums as integers, trace and span
 ids as hex strings (not protobuf-JSON's base64). The SDK ships no file exporter for OTLP/JSON,
-so this one encodes the spans itself, field for field as the SDK's protobuf encoder does.
+so this one encodes with the SDK's own protobuf encoder and rewrites the id fields.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import math
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import Event, ReadableSpan
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import Link, SpanContext, SpanKind
 
-# OTLP enum values (opentelemetry/proto/trace/v1/trace.proto).
-_SPAN_KIND = {SpanKind.INTERNAL: 1, SpanKind.SERVER: 2, SpanKind.CLIENT: 3, SpanKind.PRODUCER: 4, SpanKind.CONSUMER: 5}
-_FLAGS_HAS_IS_REMOTE = 0x100
-_FLAGS_IS_REMOTE = 0x200
-_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+_ID_KEYS = frozenset({"traceId", "spanId", "parentSpanId"})
 
 
-def _value(value: Any) -> dict[str, Any]:
-    """An OTLP/JSON AnyValue; int64 as a string and bytes as base64, as proto3 JSON has them."""
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, str):
-        return {"stringValue": value}
-    if isinstance(value, int):
-        return {"intValue": str(value)}
-    if isinstance(value, float):
-        return {"doubleValue": value if math.isfinite(value) else _NON_FINITE.get(value, "NaN")}
-    if isinstance(value, bytes):
-        return {"bytesValue": base64.b64encode(value).decode()}
-    if isinstance(value, Sequence):
-        values = [_value(item) for item in value]
-        return {"arrayValue": {"values": values} if values else {}}
-    if isinstance(value, Mapping):
-        pairs = _attributes(value)
-        return {"kvlistValue": {"values": pairs} if pairs else {}}
-    return {}
-
-
-def _attributes(attributes: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    pairs = []
-    for key, value in (attributes or {}).items():
-        pair: dict[str, Any] = {"key": str(key), "value": _value(value)} if key else {"value": _value(value)}
-        pairs.append(pair)
-    return pairs
-
-
-def _put(target: dict[str, Any], key: str, value: Any) -> None:
-    """Set `key` unless `value` is a proto3 default (omitted from JSON, as the SDK's encoder does)."""
-    if value:
-        target[key] = value
-
-
-def _flags(parent: SpanContext | None) -> int:
-    return _FLAGS_HAS_IS_REMOTE | (_FLAGS_IS_REMOTE if parent is not None and parent.is_remote else 0)
-
-
-def _event(event: Event) -> dict[str, Any]:
-    encoded: dict[str, Any] = {}
-    _put(encoded, "timeUnixNano", str(event.timestamp) if event.timestamp else None)
-    _put(encoded, "name", event.name)
-    _put(encoded, "attributes", _attributes(event.attributes))
-    _put(encoded, "droppedAttributesCount", event.dropped_attributes)
-    return encoded
-
-
-def _link(link: Link) -> dict[str, Any]:
-    encoded = {"traceId": format(link.context.trace_id, "032x"), "spanId": format(link.context.span_id, "016x")}
-    _put(encoded, "attributes", _attributes(link.attributes))
-    _put(encoded, "droppedAttributesCount", link.dropped_attributes)
-    encoded["flags"] = _flags(link.context)
-    return encoded
-
-
-def _span(span: ReadableSpan) -> dict[str, Any]:
-    context = span.get_span_context()
-    encoded: dict[str, Any] = {"traceId": format(context.trace_id, "032x"), "spanId": format(context.span_id, "016x")}
-    if context.trace_state:
-        encoded["traceState"] = ",".join(f"{key}={value}" for key, value in context.trace_state.items())
-    if span.parent is not None:
-        encoded["parentSpanId"] = format(span.parent.span_id, "016x")
-    _put(encoded, "name", span.name)
-    encoded["kind"] = _SPAN_KIND[span.kind]
-    _put(encoded, "startTimeUnixNano", str(span.start_time) if span.start_time else None)
-    _put(encoded, "endTimeUnixNano", str(span.end_time) if span.end_time else None)
-    _put(encoded, "attributes", _attributes(span.attributes))
-    _put(encoded, "droppedAttributesCount", span.dropped_attributes)
-    _put(encoded, "events", [_event(event) for event in span.events])
-    _put(encoded, "droppedEventsCount", span.dropped_events)
-    _put(encoded, "links", [_link(link) for link in span.links])
-    _put(encoded, "droppedLinksCount", span.dropped_links)
-    status: dict[str, Any] = {}
-    _put(status, "message", span.status.description)
-    _put(status, "code", span.status.status_code.value)
-    encoded["status"] = status
-    encoded["flags"] = _flags(span.parent)
-    return encoded
-
-
-def _scope(scope: InstrumentationScope | None) -> dict[str, Any]:
-    encoded: dict[str, Any] = {}
-    if scope is not None:
-        _put(encoded, "name", scope.name)
-        _put(encoded, "version", scope.version)
-        _put(encoded, "attributes", _attributes(scope.attributes))
-    return encoded
+def _hex_ids(node: Any) -> Any:
+    """Replace base64 id fields with the hex form OTLP/JSON requires, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _ID_KEYS and isinstance(value, str):
+                node[key] = base64.b64decode(value).hex()
+            else:
+                _hex_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            _hex_ids(item)
+    return node
 
 
 def spans_to_otlp_json(spans: Sequence[ReadableSpan]) -> str:
-    """Encode spans as one OTLP/JSON `ExportTraceServiceRequest` line (no newline).
-
-    Built directly from the spans rather than through the SDK's protobuf encoder and
-    `MessageToDict`: that path cost about 80 µs a span on the export thread, which competes
-    with tool calls for the GIL (bench/README.md). The output is the same document
-    (checked against the protobuf path in tests/unit/observability/test_traces_file.py).
-    """
-    grouped: dict[Resource, dict[InstrumentationScope | None, list[dict[str, Any]]]] = {}
-    for span in spans:
-        scopes = grouped.setdefault(span.resource, {})
-        scopes.setdefault(span.instrumentation_scope or None, []).append(_span(span))
-    resource_spans = []
-    for resource, scopes in grouped.items():
-        scope_spans = []
-        for scope, encoded in scopes.items():
-            entry: dict[str, Any] = {"scope": _scope(scope), "spans": encoded}
-            _put(entry, "schemaUrl", scope.schema_url if scope is not None else None)
-            scope_spans.append(entry)
-        resource_entry: dict[str, Any] = {"resource": {}, "scopeSpans": scope_spans}
-        _put(resource_entry["resource"], "attributes", _attributes(resource.attributes))
-        _put(resource_entry, "schemaUrl", resource.schema_url)
-        resource_spans.append(resource_entry)
-    return json.dumps({"resourceSpans": resource_spans}, separators=(",", ":"))
+    """Encode spans as one OTLP/JSON `ExportTraceServiceRequest` line (no newline)."""
+    message = MessageToDict(encode_spans(spans), use_integers_for_enums=True)
+    return json.dumps(_hex_ids(message), separators=(",", ":"))
 
 
 class TracesFileExporter(SpanExporter):
