@@ -165,10 +165,14 @@ class HttpServer:
 
 
 def our_server(extra_env: Mapping[str, str] | None = None) -> HttpServer:
-    """`python -m mcp_server serve --transport http` on a free port."""
+    """`python -P -m mcp_server serve --transport http` on a free port.
+
+    `-P` keeps the working directory off `sys.path`, so BENCH_SERVER_SRC (on PYTHONPATH) wins
+    over the checkout the benchmark runs from.
+    """
     env, _base = server_env(extra_env)
     port = free_port()
-    return HttpServer([sys.executable, "-m", "mcp_server", "serve", "--transport", "http", "--port", str(port)], port, env)
+    return HttpServer([sys.executable, "-P", "-m", "mcp_server", "serve", "--transport", "http", "--port", str(port)], port, env)
 
 
 def bare_server() -> HttpServer:

@@ -63,7 +63,7 @@ def _measure(target: Target, tool: str, arguments: dict[str, Any], seconds: floa
 
 def _ours(root: Path) -> tuple[Target, set[str]]:
     env, _base = server_env({"MCP_SERVER_ALLOWED_ROOTS": str(root), "MCP_SERVER_EXECUTION": "direct"})
-    target = Target(stdio=shlex.join([sys.executable, "-m", "mcp_server", "serve", "--transport", "stdio"]),
+    target = Target(stdio=shlex.join([sys.executable, "-P", "-m", "mcp_server", "serve", "--transport", "stdio"]),
                     protocol="legacy", stdio_env=env)
     return target, tool_names(target)
 

@@ -7,6 +7,7 @@ import os
 import shlex
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from fastmcp import Client
@@ -44,7 +45,7 @@ class Target:
             argv = shlex.split(self.stdio or "")
             env = {**os.environ, **(self.stdio_env or {})}
             # The server's stderr (its logs) would tear through the progress line.
-            transport = StdioTransport(argv[0], argv[1:], env=env, keep_alive=False, log_file=open(os.devnull, "w"))  # noqa: SIM115
+            transport = StdioTransport(argv[0], argv[1:], env=env, keep_alive=False, log_file=Path(os.devnull))
         return Client(transport, mode=self.protocol, timeout=self.timeout_s, init_timeout=self.timeout_s)
 
 
