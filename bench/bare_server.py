@@ -21,17 +21,27 @@ mcp = FastMCP(name="bare")
 async def calculate(expression: str) -> dict[str, Any]:
     """Evaluate an arithmetic expression (the product's safe evaluator)."""
     value = evaluate(expression)
-    return {"expression": expression, "value": value if not isinstance(value, complex) else str(value)}
+    return {
+        "expression": expression,
+        "value": value if not isinstance(value, complex) else str(value),
+    }
 
 
 @mcp.tool
 async def spawn(argv: list[str]) -> dict[str, Any]:
     """Run `argv` (no shell), wait for it, return its exit code and output sizes."""
     process = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await process.communicate()
-    return {"exit_code": process.returncode, "stdout_bytes": len(stdout), "stderr_bytes": len(stderr)}
+    return {
+        "exit_code": process.returncode,
+        "stdout_bytes": len(stdout),
+        "stderr_bytes": len(stderr),
+    }
 
 
 def main() -> None:
@@ -43,7 +53,14 @@ def main() -> None:
     if args.stdio:
         mcp.run(transport="stdio", show_banner=False)
     else:
-        mcp.run(transport="http", host="127.0.0.1", port=args.port, path="/mcp", show_banner=False, log_level="warning")
+        mcp.run(
+            transport="http",
+            host="127.0.0.1",
+            port=args.port,
+            path="/mcp",
+            show_banner=False,
+            log_level="warning",
+        )
 
 
 if __name__ == "__main__":

@@ -18,9 +18,13 @@ TARGET_PERCENT = 10.0
 def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
     """Measure and return the result document."""
     with our_server() as instrumented, bare_server() as bare:
-        results = compare_servers({"instrumented": instrumented, "bare": bare}, (1, 8), rounds, seconds, warmup_s)
+        results = compare_servers(
+            {"instrumented": instrumented, "bare": bare}, (1, 8), rounds, seconds, warmup_s
+        )
     gaps = {
-        name: overhead(f["throughput_per_s"]["bare"]["median"], f["throughput_per_s"]["instrumented"]["median"])
+        name: overhead(
+            f["throughput_per_s"]["bare"]["median"], f["throughput_per_s"]["instrumented"]["median"]
+        )
         for name, f in results.items()
     }
     return {

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from harness import ProcessSampler, our_server, tool_names, write_result
+
 from loadtest.connection import Target
 
 TARGET_MIB = 64
@@ -26,7 +27,9 @@ async def _call(target: Target, size: int) -> tuple[dict[str, Any], float]:
     async with target.client() as client:
         await client.call_tool_mcp("execute_command", {"command": "true"})
         started = time.perf_counter()
-        result = await client.call_tool_mcp("execute_command", {"command": f"yes abcdefghijklmnopqrstuvwxyz | head -c {size}"})
+        result = await client.call_tool_mcp(
+            "execute_command", {"command": f"yes abcdefghijklmnopqrstuvwxyz | head -c {size}"}
+        )
         elapsed = time.perf_counter() - started
     structured = result.structured_content or {}
     return structured, elapsed
@@ -34,7 +37,11 @@ async def _call(target: Target, size: int) -> tuple[dict[str, Any], float]:
 
 def _counts(structured: dict[str, Any]) -> dict[str, Any]:
     body = structured.get("result") if isinstance(structured.get("result"), dict) else structured
-    return {key: value for key, value in body.items() if not isinstance(value, str) or key in ("status", "type", "error")}
+    return {
+        key: value
+        for key, value in body.items()
+        if not isinstance(value, str) or key in ("status", "type", "error")
+    }
 
 
 def run(size: int) -> dict[str, Any]:
@@ -43,7 +50,10 @@ def run(size: int) -> dict[str, Any]:
     with our_server(env) as server:
         target = Target(url=server.url, timeout_s=900)
         if "execute_command" not in tool_names(target):
-            return {"skipped": True, "reason": "the server has no execute_command tool (commands group not built yet)"}
+            return {
+                "skipped": True,
+                "reason": "the server has no execute_command tool (commands group not built yet)",
+            }
         with ProcessSampler(server.pid, 0.05) as sampler:
             baseline = sampler.sample()["rss_bytes"]
             hwm_before = sampler.peak_rss_bytes()
@@ -52,7 +62,9 @@ def run(size: int) -> dict[str, Any]:
     sampled_peak = max(point["rss_bytes"] for point in sampler.samples)
     growth = max(sampled_peak, hwm_after if hwm_after > hwm_before else 0) - baseline
     counts = _counts(structured)
-    exact = size in [value for key, value in counts.items() if "stdout" in key and isinstance(value, int)]
+    exact = size in [
+        value for key, value in counts.items() if "stdout" in key and isinstance(value, int)
+    ]
     return {
         "what": f"execute_command printing {size} bytes; server RSS before, sampled peak and VmHWM",
         "parameters": {"bytes": size},
@@ -78,7 +90,15 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.bytes)
     write_result(args.name, result)
-    print(json.dumps({k: result.get(k) for k in ("skipped", "reason", "peak_growth_mib", "byte_count_exact", "met")}, indent=2))
+    print(
+        json.dumps(
+            {
+                k: result.get(k)
+                for k in ("skipped", "reason", "peak_growth_mib", "byte_count_exact", "met")
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 
@@ -45,7 +45,16 @@ def _exit_on_sigterm(signum: int, _frame: Any) -> None:
 
 # A benchmark stopped with SIGTERM still stops the servers it started (their `with` blocks run).
 signal.signal(signal.SIGTERM, _exit_on_sigterm)
-_PACKAGES = ("mcp-observatory", "fastmcp", "mcp", "opentelemetry-sdk", "uvicorn", "starlette", "structlog", "psutil")
+_PACKAGES = (
+    "mcp-observatory",
+    "fastmcp",
+    "mcp",
+    "opentelemetry-sdk",
+    "uvicorn",
+    "starlette",
+    "structlog",
+    "psutil",
+)
 
 
 def free_port() -> int:
@@ -63,7 +72,13 @@ def machine() -> dict[str, Any]:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return {
         "hostname": platform.node(),
         "platform": platform.platform(),
@@ -111,9 +126,15 @@ def server_env(extra: Mapping[str, str] | None = None) -> tuple[dict[str, str], 
     """A clean environment for our server with a fresh data dir and allowed root."""
     base = Path(tempfile.mkdtemp(prefix="mcp-bench-"))
     (base / "root").mkdir()
-    env = {k: v for k, v in source_env().items() if not k.startswith(("OTEL_", "MCP_SERVER_", "FASTMCP_"))}
+    env = {
+        k: v
+        for k, v in source_env().items()
+        if not k.startswith(("OTEL_", "MCP_SERVER_", "FASTMCP_"))
+    }
     # Default log level (INFO): the per-call log event is part of "full telemetry".
-    env.update({"MCP_SERVER_DATA_DIR": str(base / "data"), "MCP_SERVER_ALLOWED_ROOTS": str(base / "root")})
+    env.update(
+        {"MCP_SERVER_DATA_DIR": str(base / "data"), "MCP_SERVER_ALLOWED_ROOTS": str(base / "root")}
+    )
     env.update(extra or {})
     return env, base
 
@@ -121,14 +142,24 @@ def server_env(extra: Mapping[str, str] | None = None) -> tuple[dict[str, str], 
 class HttpServer:
     """A server subprocess listening on `port`; `url` is its MCP endpoint, `pid` for psutil."""
 
-    def __init__(self, command: Sequence[str], port: int, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, command: Sequence[str], port: int, env: Mapping[str, str] | None = None
+    ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}/mcp"
-        self.log = tempfile.NamedTemporaryFile(prefix="mcp-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
-        self.process = subprocess.Popen(
-            list(command), env=dict(env or source_env()), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-            start_new_session=True,
-        )
+        # The server's logs (one line per call at INFO) go to a file kept for a post-mortem.
+        log_fd, self.log_path = tempfile.mkstemp(prefix="mcp-bench-server-", suffix=".log")
+        try:
+            self.process = subprocess.Popen(
+                list(command),
+                env=dict(env or source_env()),
+                stdin=subprocess.DEVNULL,
+                stdout=log_fd,
+                stderr=log_fd,
+                start_new_session=True,
+            )
+        finally:
+            os.close(log_fd)
         self._wait_listening()
 
     @property
@@ -145,7 +176,7 @@ class HttpServer:
                     return
             time.sleep(0.05)
         self.stop()
-        msg = f"server did not start; see {self.log.name}"
+        msg = f"server did not start; see {self.log_path}"
         raise RuntimeError(msg)
 
     def stop(self) -> None:
@@ -157,7 +188,7 @@ class HttpServer:
                 self.process.kill()
                 self.process.wait(5)
 
-    def __enter__(self) -> HttpServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -172,13 +203,29 @@ def our_server(extra_env: Mapping[str, str] | None = None) -> HttpServer:
     """
     env, _base = server_env(extra_env)
     port = free_port()
-    return HttpServer([sys.executable, "-P", "-m", "mcp_server", "serve", "--transport", "http", "--port", str(port)], port, env)
+    return HttpServer(
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "mcp_server",
+            "serve",
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+        ],
+        port,
+        env,
+    )
 
 
 def bare_server() -> HttpServer:
     """`bench/bare_server.py` on a free port."""
     port = free_port()
-    return HttpServer([sys.executable, str(BENCH_DIR / "bare_server.py"), "--port", str(port)], port)
+    return HttpServer(
+        [sys.executable, str(BENCH_DIR / "bare_server.py"), "--port", str(port)], port
+    )
 
 
 def load(
@@ -199,8 +246,15 @@ def load(
     """
     scenarios = build_scenarios(parse_mix(mix), dict(args if args is not None else NOOP_ARGS))
     plan = LoadPlan(sessions=sessions, duration_s=seconds, calls=calls, warmup_s=warmup_s, seed=1)
-    config = LoadTestConfig(target, plan, scenarios, strict_mix=strict_mix, metrics_url=metrics_url, progress=None,
-                            warn=lambda message: print(message, file=sys.stderr))
+    config = LoadTestConfig(
+        target,
+        plan,
+        scenarios,
+        strict_mix=strict_mix,
+        metrics_url=metrics_url,
+        progress=None,
+        warn=lambda message: print(message, file=sys.stderr),
+    )
     return asyncio.run(run_loadtest(config))
 
 
@@ -212,15 +266,22 @@ def interleave(rounds: int, variants: Mapping[str, Callable[[], float]]) -> dict
         order = names if round_index % 2 == 0 else names[::-1]
         for name in order:
             figures[name].append(variants[name]())
-            print(f"  round {round_index + 1}/{rounds} {name}: {figures[name][-1]:.1f}", file=sys.stderr)
+            print(
+                f"  round {round_index + 1}/{rounds} {name}: {figures[name][-1]:.1f}",
+                file=sys.stderr,
+            )
     return figures
 
 
 def summarize(figures: Mapping[str, list[float]]) -> dict[str, Any]:
     """Median, min, max and every round of each variant."""
     return {
-        name: {"median": round(statistics.median(values), 2), "min": round(min(values), 2),
-               "max": round(max(values), 2), "rounds": [round(v, 2) for v in values]}
+        name: {
+            "median": round(statistics.median(values), 2),
+            "min": round(min(values), 2),
+            "max": round(max(values), 2),
+            "rounds": [round(v, 2) for v in values],
+        }
         for name, values in figures.items()
     }
 
@@ -232,6 +293,7 @@ def overhead(baseline: float, measured: float) -> float:
 
 def tool_names(target: Target) -> set[str]:
     """The tools the server lists."""
+
     async def listed() -> set[str]:
         async with target.client() as client:
             return {tool.name for tool in await client.list_tools()}
@@ -267,7 +329,12 @@ def compare_servers(
         cpu: dict[str, list[float]] = {name: [] for name in servers}
         p50: dict[str, list[float]] = {name: [] for name in servers}
 
-        def measure(name: str, sessions: int = clients) -> float:
+        def measure(
+            name: str,
+            sessions: int = clients,
+            cpu: dict[str, list[float]] = cpu,
+            p50: dict[str, list[float]] = p50,
+        ) -> float:
             process = psutil.Process(servers[name].pid)
             target = Target(url=servers[name].url)
             tool, arguments = (calls or {}).get(name, ("calculate", NOOP_ARGS["calculate"]))
@@ -340,7 +407,7 @@ class ProcessSampler:
             except psutil.Error:
                 return
 
-    def __enter__(self) -> ProcessSampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

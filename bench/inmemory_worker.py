@@ -25,8 +25,12 @@ async def measure(telemetry_on: bool, calls: int, warmup: int) -> float:
     """Calls per second of `calculate("1")` over the in-memory transport."""
     base = Path(tempfile.mkdtemp(prefix="mcp-bench-mem-"))
     (base / "root").mkdir()
-    settings = Settings(data_dir=base / "data", allowed_roots=[base / "root"], log_level="WARNING",
-                        telemetry="on" if telemetry_on else "off")
+    settings = Settings(
+        data_dir=base / "data",
+        allowed_roots=[base / "root"],
+        log_level="WARNING",
+        telemetry="on" if telemetry_on else "off",
+    )
     telemetry = observability.setup(telemetry_config(settings))
     app = build_app(settings, telemetry)
     try:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import interleave, load, server_env, summarize, tool_names, write_result
+
 from loadtest.connection import Target
 from loadtest.fixtures import SAMPLE_TEXT
 
@@ -32,25 +33,43 @@ SHELL_PACKAGE = "mcp-shell-server"
 
 def _install_filesystem(folder: Path) -> Path:
     subprocess.run(
-        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), FILESYSTEM_PACKAGE],
-        check=True, timeout=600,
+        [
+            "npm",
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(folder),
+            FILESYSTEM_PACKAGE,
+        ],
+        check=True,
+        timeout=600,
     )
     return folder / "node_modules" / FILESYSTEM_PACKAGE / "dist" / "index.js"
 
 
 def _install_shell(folder: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=300)
-    subprocess.run([str(folder / "bin" / "pip"), "install", "-q", SHELL_PACKAGE], check=True, timeout=600)
+    subprocess.run(
+        [str(folder / "bin" / "pip"), "install", "-q", SHELL_PACKAGE], check=True, timeout=600
+    )
     return folder / "bin" / "mcp-shell-server"
 
 
 def _version(command: list[str], prefix: str = "") -> str | None:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    lines = [line.removeprefix(prefix).strip() for line in done.stdout.splitlines() if line.startswith(prefix)]
+    lines = [
+        line.removeprefix(prefix).strip()
+        for line in done.stdout.splitlines()
+        if line.startswith(prefix)
+    ]
     return lines[0] if lines else None
 
 
-def _measure(target: Target, tool: str, arguments: dict[str, Any], seconds: float, warmup_s: float) -> Callable[[], float]:
+def _measure(
+    target: Target, tool: str, arguments: dict[str, Any], seconds: float, warmup_s: float
+) -> Callable[[], float]:
     def run() -> float:
         report = load(target, mix=tool, args={tool: arguments}, seconds=seconds, warmup_s=warmup_s)
         if report["errors"]:
@@ -62,9 +81,16 @@ def _measure(target: Target, tool: str, arguments: dict[str, Any], seconds: floa
 
 
 def _ours(root: Path) -> tuple[Target, set[str]]:
-    env, _base = server_env({"MCP_SERVER_ALLOWED_ROOTS": str(root), "MCP_SERVER_EXECUTION": "direct"})
-    target = Target(stdio=shlex.join([sys.executable, "-P", "-m", "mcp_server", "serve", "--transport", "stdio"]),
-                    protocol="legacy", stdio_env=env)
+    env, _base = server_env(
+        {"MCP_SERVER_ALLOWED_ROOTS": str(root), "MCP_SERVER_EXECUTION": "direct"}
+    )
+    target = Target(
+        stdio=shlex.join(
+            [sys.executable, "-P", "-m", "mcp_server", "serve", "--transport", "stdio"]
+        ),
+        protocol="legacy",
+        stdio_env=env,
+    )
     return target, tool_names(target)
 
 
@@ -80,13 +106,23 @@ def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
         shell = _install_shell(folder / "shell-venv")
         ours, our_tools = _ours(root)
         peer_fs = Target(stdio=shlex.join(["node", str(filesystem), str(root)]), protocol="legacy")
-        peer_shell = Target(stdio=shlex.join([str(shell)]), protocol="legacy",
-                            stdio_env={"ALLOW_COMMANDS": "true"})
+        peer_shell = Target(
+            stdio=shlex.join([str(shell)]), protocol="legacy", stdio_env={"ALLOW_COMMANDS": "true"}
+        )
         pairs = {
-            "read_file": (("ours_read_file", ours, "read_file", {"path": str(sample)}),
-                          ("filesystem_read_text_file", peer_fs, "read_text_file", {"path": str(sample)})),
-            "command": (("ours_execute_command", ours, "execute_command", {"command": ["true"]}),
-                        ("shell_execute", peer_shell, "shell_execute", {"command": ["true"], "directory": str(root)})),
+            "read_file": (
+                ("ours_read_file", ours, "read_file", {"path": str(sample)}),
+                ("filesystem_read_text_file", peer_fs, "read_text_file", {"path": str(sample)}),
+            ),
+            "command": (
+                ("ours_execute_command", ours, "execute_command", {"command": ["true"]}),
+                (
+                    "shell_execute",
+                    peer_shell,
+                    "shell_execute",
+                    {"command": ["true"], "directory": str(root)},
+                ),
+            ),
         }
         results: dict[str, Any] = {}
         for pair, sides in pairs.items():
@@ -98,9 +134,14 @@ def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
                     continue
                 variants[name] = _measure(target, tool, arguments, seconds, warmup_s)
             print(f"{pair}:", file=sys.stderr)
-            results[pair] = {"throughput_per_s": summarize(interleave(rounds, variants)), "skipped_ours": skipped}
+            results[pair] = {
+                "throughput_per_s": summarize(interleave(rounds, variants)),
+                "skipped_ours": skipped,
+            }
         versions = {
-            FILESYSTEM_PACKAGE: json.loads((filesystem.parents[1] / "package.json").read_text())["version"],
+            FILESYSTEM_PACKAGE: json.loads((filesystem.parents[1] / "package.json").read_text())[
+                "version"
+            ],
             SHELL_PACKAGE: _version([str(shell.parent / "pip"), "show", SHELL_PACKAGE], "Version:"),
             "node": _version(["node", "--version"]),
         }

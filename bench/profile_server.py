@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import load, our_server, write_result
+
 from loadtest.connection import Target
 
 # Owner of a frame, by the path py-spy shows for it (first match wins).
@@ -29,10 +30,14 @@ OWNERS = (
     ("idle (epoll wait)", ("selectors.py",)),
     ("traces file export", ("observability/_traces_file.py",)),
     ("observability (ours)", ("observability/",)),
-    ("otel sdk: traces", ("sdk/trace/", "trace/__init__.py", "trace/span.py", "attributes/__init__.py", "context/")),
+    (
+        "otel sdk: traces",
+        ("sdk/trace/", "trace/", "attributes/__init__.py", "context/", "_decorator.py"),
+    ),
     ("otel sdk: metrics", ("metrics/_internal", "sdk/metrics")),
     ("structlog", ("structlog/",)),
     ("fastmcp telemetry", ("fastmcp/server/telemetry.py", "fastmcp/telemetry.py")),
+    ("fastmcp middleware dispatch", ("fastmcp/server/middleware/middleware.py",)),
 )
 _FRAME = re.compile(r"\((?P<path>[^:()]+):\d+\)$")
 
@@ -58,11 +63,26 @@ def _profile(telemetry: str, seconds: float, sessions: int, rate_hz: int) -> dic
     with our_server({"MCP_SERVER_TELEMETRY": telemetry}) as server:
         target = Target(url=server.url)
         load(target, sessions=sessions, seconds=1.0)
-        command = [py_spy, "record", "-p", str(server.pid), "-d", str(int(seconds) + 1), "-r", str(rate_hz),
-                   "-f", "raw", "-o", str(raw), "--nonblocking"]
+        command = [
+            py_spy,
+            "record",
+            "-p",
+            str(server.pid),
+            "-d",
+            str(int(seconds) + 1),
+            "-r",
+            str(rate_hz),
+            "-f",
+            "raw",
+            "-o",
+            str(raw),
+            "--nonblocking",
+        ]
         spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         reports: list[dict[str, Any]] = []
-        runner = threading.Thread(target=lambda: reports.append(load(target, sessions=sessions, seconds=seconds)))
+        runner = threading.Thread(
+            target=lambda: reports.append(load(target, sessions=sessions, seconds=seconds))
+        )
         runner.start()
         runner.join()
         spy.wait(seconds + 30)
@@ -71,8 +91,14 @@ def _profile(telemetry: str, seconds: float, sessions: int, rate_hz: int) -> dic
         stack, _, count = line.rpartition(" ")
         samples[owner(stack)] += int(count)
     calls = reports[0]["calls"]
-    per_call = {name: round(count / rate_hz / calls * 1e6, 1) for name, count in samples.most_common()}
-    return {"calls": calls, "throughput_per_s": reports[0]["throughput_per_s"], "us_per_call_by_owner": per_call}
+    per_call = {
+        name: round(count / rate_hz / calls * 1e6, 1) for name, count in samples.most_common()
+    }
+    return {
+        "calls": calls,
+        "throughput_per_s": reports[0]["throughput_per_s"],
+        "us_per_call_by_owner": per_call,
+    }
 
 
 def main() -> None:
@@ -83,17 +109,32 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--name", default="profile_server")
     args = parser.parse_args()
-    result = {telemetry: _profile(telemetry, args.seconds, args.sessions, args.rate) for telemetry in ("on", "off")}
+    result = {
+        telemetry: _profile(telemetry, args.seconds, args.sessions, args.rate)
+        for telemetry in ("on", "off")
+    }
     owners = sorted({name for r in result.values() for name in r["us_per_call_by_owner"]})
     added = {
-        name: round(result["on"]["us_per_call_by_owner"].get(name, 0) - result["off"]["us_per_call_by_owner"].get(name, 0), 1)
+        name: round(
+            result["on"]["us_per_call_by_owner"].get(name, 0)
+            - result["off"]["us_per_call_by_owner"].get(name, 0),
+            1,
+        )
         for name in owners
     }
-    write_result(args.name, {"what": "py-spy samples per call by owner, calculate('1') over HTTP", "telemetry": result,
-                             "added_by_telemetry_us_per_call": added})
+    write_result(
+        args.name,
+        {
+            "what": "py-spy samples per call by owner, calculate('1') over HTTP",
+            "telemetry": result,
+            "added_by_telemetry_us_per_call": added,
+        },
+    )
     for name in owners:
-        print(f"{name:45s} on {result['on']['us_per_call_by_owner'].get(name, 0):8.1f}  "
-              f"off {result['off']['us_per_call_by_owner'].get(name, 0):8.1f}  added {added[name]:8.1f} us/call")
+        print(
+            f"{name:45s} on {result['on']['us_per_call_by_owner'].get(name, 0):8.1f}  "
+            f"off {result['off']['us_per_call_by_owner'].get(name, 0):8.1f}  added {added[name]:8.1f} us/call"
+        )
 
 
 if __name__ == "__main__":

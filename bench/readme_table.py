@@ -23,6 +23,10 @@ def _verdict(met: bool) -> str:
 
 
 def _overhead_rows(r: dict[str, Any]) -> list[str]:
+    return _spec_overhead_rows(r) + _lean_rows(r)
+
+
+def _spec_overhead_rows(r: dict[str, Any]) -> list[str]:
     rows = []
     for scope, percent in r["overhead_percent"].items():
         tp = r["results"][scope]["throughput_per_s"]
@@ -33,6 +37,15 @@ def _overhead_rows(r: dict[str, Any]) -> list[str]:
             f"off {tp['telemetry_off']['median']:.0f} calls/s{extra}) | {_verdict(r['met'][scope])} |"
         )
     return rows
+
+
+def _lean_rows(r: dict[str, Any]) -> list[str]:
+    settings = ", ".join(f"{k}={v}" for k, v in r.get("lean_settings", {}).items())
+    return [
+        f"| 1b. telemetry lean ({settings}) vs off, {scope} | (operator trade-off, not SPEC) | "
+        f"{percent:.1f}% | - |"
+        for scope, percent in r.get("lean_overhead_percent", {}).items()
+    ]
 
 
 def _bare_rows(r: dict[str, Any]) -> list[str]:
@@ -50,43 +63,62 @@ def _bare_rows(r: dict[str, Any]) -> list[str]:
 
 def _spawn_rows(r: dict[str, Any]) -> list[str]:
     if r.get("skipped"):
-        return [f"| 3. execute_command `true` vs bare spawn | ≤ 1.5x | skipped: {r['reason']} | - |"]
+        return [
+            f"| 3. execute_command `true` vs bare spawn | ≤ 1.5x | skipped: {r['reason']} | - |"
+        ]
     return [
-        f"| 3. execute_command `true` vs bare spawn ({label}) | ≤ 1.5x | {f['throughput_bare_over_ours']:.2f}x throughput, "
-        f"{f['p50_ours_over_bare']:.2f}x p50 | {_verdict(r['met'][label])} |"
+        (
+            f"| 3. execute_command `true` vs bare spawn ({label}) | ≤ 1.5x | "
+            f"{f['throughput_bare_over_ours']:.2f}x throughput, {f['p50_ours_over_bare']:.2f}x p50 | "
+            f"{_verdict(r['met'][label])} |"
+        )
         for label, f in r["results"].items()
     ]
 
 
 def _big_rows(r: dict[str, Any]) -> list[str]:
     if r.get("skipped"):
-        return [f"| 4. 1 GiB of command output | RSS growth < 64 MiB, exact counts | skipped: {r['reason']} | - |"]
-    return [
+        return [
+            f"| 4. 1 GiB of command output | RSS growth < 64 MiB, exact counts | skipped: {r['reason']} | - |"
+        ]
+    row = (
         f"| 4. {r['parameters']['bytes']} bytes of command output | RSS growth < 64 MiB, exact counts | "
-        f"+{r['peak_growth_mib']:.1f} MiB peak, counts exact: {r['byte_count_exact']}, {r['duration_s']} s | {_verdict(r['met'])} |"
-    ]
+        f"+{r['peak_growth_mib']:.1f} MiB peak, counts exact: {r['byte_count_exact']}, "
+        f"{r['duration_s']} s | {_verdict(r['met'])} |"
+    )
+    return [row]
 
 
 def _peer_rows(r: dict[str, Any]) -> list[str]:
     rows = []
     for pair, figures in r["results"].items():
-        medians = ", ".join(f"{name} {v['median']:.0f}" for name, v in figures["throughput_per_s"].items())
+        medians = ", ".join(
+            f"{name} {v['median']:.0f}" for name, v in figures["throughput_per_s"].items()
+        )
         note = f" ({figures['skipped_ours']})" if figures.get("skipped_ours") else ""
-        rows.append(f"| 5. {pair} calls/s over stdio vs peer | (comparison) | {medians}{note} | - |")
+        rows.append(
+            f"| 5. {pair} calls/s over stdio vs peer | (comparison) | {medians}{note} | - |"
+        )
     return rows
 
 
 def _soak_rows(r: dict[str, Any]) -> list[str]:
     a, met = r["analysis"], r["met"]
-    return [
-        f"| 6. {r['parameters']['sessions']} sessions, mixed tools, {r['parameters']['seconds']:g} s | no unexpected error | "
-        f"{r['loadtest']['calls']} calls, errors {r['loadtest']['errors'] or 'none'} | {_verdict(met['no_unexpected_error'])} |",
-        f"| 6. (same) | no leaked process / fd | children {a['children_before']:.0f} -> {a['children_after']:.0f}, "
-        f"fds {a['fds_before']:.0f} -> {a['fds_after']:.0f} (peak {a['fds_peak']:.0f}) | "
-        f"{_verdict(met['no_leaked_process'] and met['no_leaked_fd'])} |",
+    errors = (
+        f"| 6. {r['parameters']['sessions']} sessions, mixed tools, {r['parameters']['seconds']:g} s | "
+        f"no unexpected error | {r['loadtest']['calls']} calls, errors {r['loadtest']['errors'] or 'none'} | "
+        f"{_verdict(met['no_unexpected_error'])} |"
+    )
+    leaks = (
+        f"| 6. (same) | no leaked process / fd | children {a['children_before']:.0f} -> "
+        f"{a['children_after']:.0f}, fds {a['fds_before']:.0f} -> {a['fds_after']:.0f} (peak {a['fds_peak']:.0f}) | "
+        f"{_verdict(met['no_leaked_process'] and met['no_leaked_fd'])} |"
+    )
+    rss = (
         f"| 6. (same) | RSS flat after warm-up | {a['rss_first_10s_mib']} -> {a['rss_last_10s_mib']} MiB "
-        f"({a['rss_growth_percent']:+.1f}%, {a['rss_slope_mib_per_min']:+.1f} MiB/min) | {_verdict(met['rss_flat'])} |",
-    ]
+        f"({a['rss_growth_percent']:+.1f}%, {a['rss_slope_mib_per_min']:+.1f} MiB/min) | {_verdict(met['rss_flat'])} |"
+    )
+    return [errors, leaks, rss]
 
 
 RENDERERS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
@@ -111,7 +143,9 @@ def table() -> str:
     measured = sorted({r["measured_at"] for n in RENDERERS if (r := _load(n))})
     if measured:
         lines.append("")
-        lines.append(f"Measured between {measured[0]} and {measured[-1]} (UTC); machine and versions in each JSON file.")
+        lines.append(
+            f"Measured between {measured[0]} and {measured[-1]} (UTC); machine and versions in each JSON file."
+        )
     return "\n".join(lines)
 
 

@@ -15,8 +15,16 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 # name -> (script, full-size arguments, quick arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
-    "telemetry_overhead": ("telemetry_overhead.py", [], ["--rounds", "1", "--seconds", "1", "--warmup", "0.2", "--memory-calls", "200"]),
-    "bare_vs_instrumented": ("bare_vs_instrumented.py", [], ["--rounds", "1", "--seconds", "1", "--warmup", "0.2"]),
+    "telemetry_overhead": (
+        "telemetry_overhead.py",
+        [],
+        ["--rounds", "1", "--seconds", "1", "--warmup", "0.2", "--memory-calls", "200"],
+    ),
+    "bare_vs_instrumented": (
+        "bare_vs_instrumented.py",
+        [],
+        ["--rounds", "1", "--seconds", "1", "--warmup", "0.2"],
+    ),
     "spawn_cost": ("spawn_cost.py", [], ["--rounds", "1", "--seconds", "1", "--warmup", "0.2"]),
     "big_output": ("big_output.py", [], ["--bytes", str(16 * 2**20)]),
     "peers": ("peers.py", [], ["--rounds", "1", "--seconds", "1", "--warmup", "0.2"]),
@@ -28,8 +36,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
 def main() -> int:
     """Run the chosen benchmarks; return 1 if any failed."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, results under bench/results/quick/")
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, results under bench/results/quick/"
+    )
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})"
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.names) - set(BENCHMARKS))
     if unknown:
@@ -39,7 +51,12 @@ def main() -> int:
         script, full, quick = BENCHMARKS[name]
         arguments = [*quick, "--name", f"quick/{name}"] if args.quick else full
         print(f"== {name}", file=sys.stderr, flush=True)
-        if subprocess.run([sys.executable, str(BENCH_DIR / script), *arguments], check=False).returncode != 0:
+        if (
+            subprocess.run(
+                [sys.executable, str(BENCH_DIR / script), *arguments], check=False
+            ).returncode
+            != 0
+        ):
             failed.append(name)
     if not args.quick:
         subprocess.run([sys.executable, str(BENCH_DIR / "readme_table.py")], check=False)

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from harness import ProcessSampler, load, our_server, write_result
+
 from loadtest.connection import Target
 from loadtest.mix import DEFAULT_MIX
 
@@ -28,15 +29,24 @@ def _window_median(samples: list[dict[str, float]], start: float, end: float) ->
     return statistics.median(values) if values else 0.0
 
 
-def _analyse(samples: list[dict[str, float]], baseline: dict[str, float], after: dict[str, float], measured_from: float) -> dict[str, Any]:
+def _analyse(
+    samples: list[dict[str, float]],
+    baseline: dict[str, float],
+    after: dict[str, float],
+    measured_from: float,
+) -> dict[str, Any]:
     measured = [s for s in samples if s["t_s"] >= measured_from]
     end = measured[-1]["t_s"] if measured else measured_from
     first = _window_median(samples, measured_from, measured_from + 10)
     last = _window_median(samples, end - 10, end)
     growth = (last - first) / first * 100.0 if first else 0.0
     slope = (
-        statistics.linear_regression([s["t_s"] for s in measured], [s["rss_bytes"] / 2**20 for s in measured]).slope * 60
-        if len(measured) > 2 else 0.0
+        statistics.linear_regression(
+            [s["t_s"] for s in measured], [s["rss_bytes"] / 2**20 for s in measured]
+        ).slope
+        * 60
+        if len(measured) > 2
+        else 0.0
     )
     return {
         "rss_first_10s_mib": round(first / 2**20, 1),
@@ -57,9 +67,16 @@ def run(sessions: int, seconds: float, warmup_s: float, protocol: str) -> dict[s
     """Run the soak with the server sampled; return the result document."""
     with our_server() as server, ProcessSampler(server.pid, 1.0) as sampler:
         baseline = sampler.sample()
-        report = load(Target(url=server.url, protocol=protocol), mix=DEFAULT_MIX, args={}, sessions=sessions,
-                      seconds=seconds, warmup_s=warmup_s, metrics_url=server.url.removesuffix("/mcp") + "/metrics",
-                      strict_mix=False)
+        report = load(
+            Target(url=server.url, protocol=protocol),
+            mix=DEFAULT_MIX,
+            args={},
+            sessions=sessions,
+            seconds=seconds,
+            warmup_s=warmup_s,
+            metrics_url=server.url.removesuffix("/mcp") + "/metrics",
+            strict_mix=False,
+        )
         measured_from = sampler.elapsed_s() - report["duration_s"]
         # Closed sessions release their sockets and tasks asynchronously: give them a moment.
         time.sleep(_SETTLE_S)
@@ -73,9 +90,19 @@ def run(sessions: int, seconds: float, warmup_s: float, protocol: str) -> dict[s
     }
     return {
         "what": f"{sessions} sessions ({protocol} era), default mix, {seconds:g} s after {warmup_s:g} s warm-up, HTTP",
-        "parameters": {"sessions": sessions, "seconds": seconds, "warmup_s": warmup_s, "protocol": protocol},
-        "loadtest": {k: report[k] for k in ("calls", "errors", "throughput_per_s", "latency_ms", "notes")},
-        "per_tool": {name: {k: v for k, v in entry.items() if k in ("calls", "errors", "latency_ms")} for name, entry in report["per_tool"].items()},
+        "parameters": {
+            "sessions": sessions,
+            "seconds": seconds,
+            "warmup_s": warmup_s,
+            "protocol": protocol,
+        },
+        "loadtest": {
+            k: report[k] for k in ("calls", "errors", "throughput_per_s", "latency_ms", "notes")
+        },
+        "per_tool": {
+            name: {k: v for k, v in entry.items() if k in ("calls", "errors", "latency_ms")}
+            for name, entry in report["per_tool"].items()
+        },
         "server_view": {k: report["server"].get(k) for k in ("calls", "errors", "latency_ms")},
         "analysis": analysis,
         "samples": sampler.samples,
@@ -94,7 +121,16 @@ def main() -> None:
     args = parser.parse_args()
     result = run(args.sessions, args.seconds, args.warmup, args.protocol)
     write_result(args.name, result)
-    print(json.dumps({"met": result["met"], "analysis": result["analysis"], "errors": result["loadtest"]["errors"]}, indent=2))
+    print(
+        json.dumps(
+            {
+                "met": result["met"],
+                "analysis": result["analysis"],
+                "errors": result["loadtest"]["errors"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import shutil
 from typing import Any
 
 from harness import bare_server, compare_servers, our_server, tool_names, write_result
+
 from loadtest.connection import Target
 
 TARGET_RATIO = 1.5
@@ -23,7 +24,9 @@ ARGV = ["true"]
 def _ratios(figures: dict[str, Any], ours: str) -> dict[str, float]:
     throughput, p50 = figures["throughput_per_s"], figures["p50_ms"]
     return {
-        "throughput_bare_over_ours": round(throughput["bare_spawn"]["median"] / throughput[ours]["median"], 3),
+        "throughput_bare_over_ours": round(
+            throughput["bare_spawn"]["median"] / throughput[ours]["median"], 3
+        ),
         "p50_ours_over_bare": round(p50[ours]["median"] / p50["bare_spawn"]["median"], 3),
     }
 
@@ -38,17 +41,27 @@ def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
         for label, env in variants.items():
             with our_server(env) as ours:
                 if "execute_command" not in tool_names(Target(url=ours.url)):
-                    return {"skipped": True, "reason": "the server has no execute_command tool (commands group not built yet)"}
-                calls = {"bare_spawn": ("spawn", {"argv": ARGV}), f"execute_command_{label}": ("execute_command", {"command": ARGV})}
+                    return {
+                        "skipped": True,
+                        "reason": "the server has no execute_command tool (commands group not built yet)",
+                    }
+                calls = {
+                    "bare_spawn": ("spawn", {"argv": ARGV}),
+                    f"execute_command_{label}": ("execute_command", {"command": ARGV}),
+                }
                 servers = {"bare_spawn": bare, f"execute_command_{label}": ours}
-                figures = compare_servers(servers, (1,), rounds, seconds, warmup_s, calls)["1 clients"]
+                figures = compare_servers(servers, (1,), rounds, seconds, warmup_s, calls)[
+                    "1 clients"
+                ]
                 results[label] = {**figures, **_ratios(figures, f"execute_command_{label}")}
     return {
         "what": "spawning `true`: execute_command(['true']) vs bare FastMCP tool spawn(['true']), 1 client, HTTP",
         "parameters": {"rounds": rounds, "seconds_per_round": seconds, "warmup_s": warmup_s},
         "results": results,
         "target_ratio": TARGET_RATIO,
-        "met": {label: r["throughput_bare_over_ours"] <= TARGET_RATIO for label, r in results.items()},
+        "met": {
+            label: r["throughput_bare_over_ours"] <= TARGET_RATIO for label, r in results.items()
+        },
     }
 
 

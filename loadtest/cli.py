@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import shlex
 import sys
 from collections.abc import Callable
@@ -31,13 +32,15 @@ class UsageError(ValueError):
     """An argument that cannot be used; the message is the one line the user sees."""
 
 
-def _bounded(kind: Callable[[str], Any], low: float, high: float | None, what: str) -> Callable[[str], Any]:
+def _bounded(
+    kind: Callable[[str], Any], low: float, high: float | None, what: str
+) -> Callable[[str], Any]:
     def convert(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if value < low or (high is not None and value > high) or value != value:
+        if math.isnan(value) or value < low or (high is not None and value > high):
             limit = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
             raise argparse.ArgumentTypeError(f"{text!r} must be {limit}")
         return value
@@ -50,27 +53,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.error = _one_line_error  # type: ignore[method-assign]
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", help="streamable HTTP endpoint, e.g. http://127.0.0.1:8000/mcp")
-    target.add_argument("--stdio", metavar="COMMAND", help='server command line, e.g. "mcp-observatory serve"')
-    parser.add_argument("--sessions", type=_bounded(int, 1, _MAX_SESSIONS, "a whole number"), default=1,
-                        help="concurrent sessions (workers; on stdio they share the one connection)")
+    target.add_argument(
+        "--stdio", metavar="COMMAND", help='server command line, e.g. "mcp-observatory serve"'
+    )
+    parser.add_argument(
+        "--sessions",
+        type=_bounded(int, 1, _MAX_SESSIONS, "a whole number"),
+        default=1,
+        help="concurrent sessions (workers; on stdio they share the one connection)",
+    )
     budget = parser.add_mutually_exclusive_group()
-    budget.add_argument("--duration", type=_bounded(float, 0.001, None, "a number of seconds"),
-                        help=f"seconds to measure (default {_DEFAULT_DURATION_S:g} unless --calls)")
-    budget.add_argument("--calls", type=_bounded(int, 1, None, "a whole number"), help="calls to measure")
-    parser.add_argument("--rate", type=_bounded(float, 0.001, 1_000_000, "a number"),
-                        help="open loop: calls per second in total, latency from the intended start")
+    budget.add_argument(
+        "--duration",
+        type=_bounded(float, 0.001, None, "a number of seconds"),
+        help=f"seconds to measure (default {_DEFAULT_DURATION_S:g} unless --calls)",
+    )
+    budget.add_argument(
+        "--calls", type=_bounded(int, 1, None, "a whole number"), help="calls to measure"
+    )
+    parser.add_argument(
+        "--rate",
+        type=_bounded(float, 0.001, 1_000_000, "a number"),
+        help="open loop: calls per second in total, latency from the intended start",
+    )
     parser.add_argument("--mix", help=f"TOOL[#LABEL]=WEIGHT,... (default {DEFAULT_MIX})")
-    parser.add_argument("--args", action="append", default=[], metavar="NAME=JSON",
-                        help="arguments of a mix entry as a JSON object (repeatable)")
-    parser.add_argument("--protocol", choices=["auto", "legacy"], default="auto",
-                        help="auto: 2026-07-28 sessionless era; legacy: initialize handshake")
-    parser.add_argument("--warmup", type=_bounded(float, 0, None, "a number of seconds"), default=0.0,
-                        help="seconds of unrecorded calls first")
+    parser.add_argument(
+        "--args",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="arguments of a mix entry as a JSON object (repeatable)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=["auto", "legacy"],
+        default="auto",
+        help="auto: 2026-07-28 sessionless era; legacy: initialize handshake",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=_bounded(float, 0, None, "a number of seconds"),
+        default=0.0,
+        help="seconds of unrecorded calls first",
+    )
     parser.add_argument("--out", type=Path, help="write the JSON report here")
     parser.add_argument("--token", help="bearer token (MCP_SERVER_AUTH_TOKEN of the server)")
     parser.add_argument("--metrics-url", help="the server's /metrics (default: beside --url)")
-    parser.add_argument("--timeout", type=_bounded(float, 0.001, None, "a number of seconds"), default=30.0,
-                        help="seconds before one call counts as client_timeout")
+    parser.add_argument(
+        "--timeout",
+        type=_bounded(float, 0.001, None, "a number of seconds"),
+        default=30.0,
+        help="seconds before one call counts as client_timeout",
+    )
     parser.add_argument("--seed", type=int, help="seed of the mix's random choices")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -111,12 +145,29 @@ def build_config(args: argparse.Namespace, progress_stream: Any = None) -> LoadT
         scenarios = build_scenarios(parse_mix(args.mix or DEFAULT_MIX), parse_arguments(args.args))
     except MixError as exc:
         raise UsageError(str(exc)) from None
-    duration = args.duration if args.duration is not None or args.calls is not None else _DEFAULT_DURATION_S
+    duration = (
+        args.duration
+        if args.duration is not None or args.calls is not None
+        else _DEFAULT_DURATION_S
+    )
     plan = LoadPlan(args.sessions, duration, args.calls, args.rate, args.warmup, args.seed)
-    target = Target(url=args.url, stdio=args.stdio, protocol=args.protocol, token=args.token, timeout_s=args.timeout)
+    target = Target(
+        url=args.url,
+        stdio=args.stdio,
+        protocol=args.protocol,
+        token=args.token,
+        timeout_s=args.timeout,
+    )
     metrics_url = args.metrics_url or (metrics_url_for(args.url) if args.url else None)
     progress = Progress(progress_stream or sys.stderr, enabled=not args.quiet)
-    return LoadTestConfig(target, plan, scenarios, strict_mix=args.mix is not None, metrics_url=metrics_url, progress=progress)
+    return LoadTestConfig(
+        target,
+        plan,
+        scenarios,
+        strict_mix=args.mix is not None,
+        metrics_url=metrics_url,
+        progress=progress,
+    )
 
 
 def _describe_failure(exc: BaseException) -> str:

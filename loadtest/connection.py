@@ -45,8 +45,12 @@ class Target:
             argv = shlex.split(self.stdio or "")
             env = {**os.environ, **(self.stdio_env or {})}
             # The server's stderr (its logs) would tear through the progress line.
-            transport = StdioTransport(argv[0], argv[1:], env=env, keep_alive=False, log_file=Path(os.devnull))
-        return Client(transport, mode=self.protocol, timeout=self.timeout_s, init_timeout=self.timeout_s)
+            transport = StdioTransport(
+                argv[0], argv[1:], env=env, keep_alive=False, log_file=Path(os.devnull)
+            )
+        return Client(
+            transport, mode=self.protocol, timeout=self.timeout_s, init_timeout=self.timeout_s
+        )
 
 
 @contextlib.asynccontextmanager
@@ -57,7 +61,10 @@ async def open_sessions(target: Target, count: int) -> AsyncIterator[list[Client
     stdio load test share one connection and keep `count` requests in flight on it.
     """
     async with contextlib.AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(target.client()) for _ in range(count if target.url else 1)]
+        clients = [
+            await stack.enter_async_context(target.client())
+            for _ in range(count if target.url else 1)
+        ]
         yield clients
 
 

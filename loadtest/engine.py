@@ -49,28 +49,40 @@ async def _scrape(config: LoadTestConfig) -> server_metrics.Snapshot | str:
     if config.metrics_url is None:
         return "no metrics URL (pass --metrics-url for a stdio server)"
     try:
-        text = await anyio.to_thread.run_sync(server_metrics.fetch, config.metrics_url, config.target.token)
+        text = await anyio.to_thread.run_sync(
+            server_metrics.fetch, config.metrics_url, config.target.token
+        )
         return server_metrics.parse(text)
     except (OSError, ValueError) as exc:
         return f"{config.metrics_url}: {exc}"
 
 
 async def _phase(
-    config: LoadTestConfig, label: str, clients: Sequence[Any], scenarios: Sequence[Scenario], *, duration_s: float | None, calls: int | None
+    config: LoadTestConfig,
+    label: str,
+    clients: Sequence[Any],
+    scenarios: Sequence[Scenario],
+    *,
+    duration_s: float | None,
+    calls: int | None,
 ) -> Stats:
     stats = Stats()
     progress = config.progress
     async with anyio.create_task_group() as group:
         if progress is not None:
             group.start_soon(progress.follow, label, stats, calls, duration_s)
-        await run_phase(clients, scenarios, config.plan, duration_s=duration_s, calls=calls, stats=stats)
+        await run_phase(
+            clients, scenarios, config.plan, duration_s=duration_s, calls=calls, stats=stats
+        )
         group.cancel_scope.cancel()
     if progress is not None:
         progress.show(progress.line(label, stats, calls, duration_s), final=True)
     return stats
 
 
-def _server_view(before: server_metrics.Snapshot | str, after: server_metrics.Snapshot | str) -> dict[str, Any]:
+def _server_view(
+    before: server_metrics.Snapshot | str, after: server_metrics.Snapshot | str
+) -> dict[str, Any]:
     if isinstance(before, str) or isinstance(after, str):
         return {"reachable": False, "error": before if isinstance(before, str) else after}
     return {"reachable": True, **server_metrics.compare(before, after)}
@@ -105,13 +117,21 @@ async def run_loadtest(config: LoadTestConfig) -> dict[str, Any]:
 
     plan = config.plan
     async with open_sessions(config.target, plan.sessions) as clients:
-        scenarios, fixtures = await prepare(clients[0], config.scenarios, strict=config.strict_mix, warn=warn)
+        scenarios, fixtures = await prepare(
+            clients[0], config.scenarios, strict=config.strict_mix, warn=warn
+        )
         try:
             if plan.warmup_s > 0:
-                await _phase(config, "warmup", clients, scenarios, duration_s=plan.warmup_s, calls=None)
+                await _phase(
+                    config, "warmup", clients, scenarios, duration_s=plan.warmup_s, calls=None
+                )
             before = await _scrape(config)
-            stats = await _phase(config, "measure", clients, scenarios, duration_s=plan.duration_s, calls=plan.calls)
+            stats = await _phase(
+                config, "measure", clients, scenarios, duration_s=plan.duration_s, calls=plan.calls
+            )
             after = await _scrape(config)
         finally:
             await cleanup(clients[0], fixtures)
-    return build_report(stats, scenarios, _settings(config, scenarios), _server_view(before, after), notes)
+    return build_report(
+        stats, scenarios, _settings(config, scenarios), _server_view(before, after), notes
+    )

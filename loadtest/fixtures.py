@@ -17,7 +17,9 @@ from typing import Any
 from loadtest.connection import call
 from loadtest.mix import Scenario, schema_problem
 
-SAMPLE_TEXT = "".join(f"line {n}: the quick brown fox jumps over the lazy dog\n" for n in range(1, 101))
+SAMPLE_TEXT = "".join(
+    f"line {n}: the quick brown fox jumps over the lazy dog\n" for n in range(1, 101)
+)
 
 
 class FixtureError(RuntimeError):
@@ -45,7 +47,9 @@ def _first_root(info: Any) -> str | None:
     return next(iter(disks), None) if isinstance(disks, dict) and disks else None
 
 
-async def _placeholder_values(client: Any, tools: dict[str, Any], needed: set[str], fixtures: Fixtures) -> None:
+async def _placeholder_values(
+    client: Any, tools: dict[str, Any], needed: set[str], fixtures: Fixtures
+) -> None:
     if not needed or "system_info" not in tools:
         return
     root = _first_root(await client.call_tool_mcp("system_info", {}))
@@ -107,7 +111,9 @@ async def _seed(client: Any, scenarios: Sequence[Scenario]) -> None:
     """Store the keys that `context_get` entries read, so they do not fail with not_found."""
     for scenario in scenarios:
         if scenario.tool == "context_get" and "key" in scenario.arguments:
-            await call(client, "context_set", {**scenario.arguments, "value": {"seeded_by": "loadtest"}})
+            await call(
+                client, "context_set", {**scenario.arguments, "value": {"seeded_by": "loadtest"}}
+            )
 
 
 async def cleanup(client: Any, fixtures: Fixtures) -> None:

@@ -25,7 +25,7 @@ class LatencyHistogram:
     @staticmethod
     def relative_error() -> float:
         """Largest relative difference between a reported and a recorded value."""
-        return 10.0 ** -_SIGNIFICANT_DIGITS
+        return 10.0**-_SIGNIFICANT_DIGITS
 
     @property
     def count(self) -> int:

@@ -139,7 +139,9 @@ def parse_arguments(values: Iterable[str]) -> dict[str, dict[str, Any]]:
     return parsed
 
 
-def build_scenarios(weights: Mapping[str, int], overrides: Mapping[str, dict[str, Any]]) -> list[Scenario]:
+def build_scenarios(
+    weights: Mapping[str, int], overrides: Mapping[str, dict[str, Any]]
+) -> list[Scenario]:
     """One scenario per mix entry, with `--args` first, then the defaults, then `{}`.
 
     Raises:

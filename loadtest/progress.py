@@ -23,7 +23,9 @@ class Progress:
         enabled: False silences it (`--quiet`).
     """
 
-    def __init__(self, stream: TextIO, interval_s: float | None = None, enabled: bool = True) -> None:
+    def __init__(
+        self, stream: TextIO, interval_s: float | None = None, enabled: bool = True
+    ) -> None:
         self.stream = stream
         self.is_tty = bool(getattr(stream, "isatty", lambda: False)())
         self.interval_s = interval_s or (_TTY_INTERVAL_S if self.is_tty else _PLAIN_INTERVAL_S)
@@ -33,7 +35,9 @@ class Progress:
         """One status line for `stats` of the phase called `label`."""
         elapsed = stats.elapsed_s
         done = stats.total.calls
-        fraction = done / total_calls if total_calls else min(elapsed / total_s, 1.0) if total_s else 0.0
+        fraction = (
+            done / total_calls if total_calls else min(elapsed / total_s, 1.0) if total_s else 0.0
+        )
         filled = round(fraction * _BAR_WIDTH)
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
         rate = done / elapsed if elapsed > 0 else 0.0
@@ -54,7 +58,9 @@ class Progress:
             self.stream.write(text + "\n")
         self.stream.flush()
 
-    async def follow(self, label: str, stats: Stats, total_calls: int | None, total_s: float | None) -> None:
+    async def follow(
+        self, label: str, stats: Stats, total_calls: int | None, total_s: float | None
+    ) -> None:
         """Update every `interval_s` until cancelled; the caller shows the last line."""
         next_at = time.monotonic() + self.interval_s
         while True:

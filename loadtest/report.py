@@ -73,18 +73,39 @@ def render_table(report: Mapping[str, Any]) -> str:
     """
     server = report.get("server") or {}
     server_tools = server.get("per_tool") or {}
-    header = ["tool", "calls", "errors", "calls/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "srv p50", "srv p99"]
+    header = [
+        "tool",
+        "calls",
+        "errors",
+        "calls/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "srv p50",
+        "srv p99",
+    ]
     rows = [header]
     for name, figures in report["per_tool"].items():
         rows.append(_row(name, figures, server_tools.get(figures["tool"])))
     rows.append(_row("TOTAL", report, server if server.get("reachable") else None))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))) for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append("")
-    lines.append(f"duration {report['duration_s']:.2f} s, {report['calls']} calls, {report['throughput_per_s']:.1f} calls/s")
-    lines.append("errors by type: " + (", ".join(f"{k}={v}" for k, v in report["errors"].items()) or "none"))
+    lines.append(
+        f"duration {report['duration_s']:.2f} s, {report['calls']} calls, {report['throughput_per_s']:.1f} calls/s"
+    )
+    lines.append(
+        "errors by type: " + (", ".join(f"{k}={v}" for k, v in report["errors"].items()) or "none")
+    )
     lines.extend(_server_lines(server))
     return "\n".join(lines)
 
@@ -94,7 +115,9 @@ def _server_lines(server: Mapping[str, Any]) -> list[str]:
         reason = server.get("error") or "no metrics URL (pass --metrics-url for a stdio server)"
         return [f"server view: unavailable ({reason})"]
     errors = ", ".join(f"{k}={v}" for k, v in sorted(server["errors"].items())) or "none"
-    lines = [f"server view (/metrics, after minus before): {server['calls']} calls, errors: {errors}"]
+    lines = [
+        f"server view (/metrics, after minus before): {server['calls']} calls, errors: {errors}"
+    ]
     before, after = server.get("process_before") or {}, server.get("process_after") or {}
     if "rss_bytes" in after:
         lines.append(

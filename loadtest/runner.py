@@ -75,7 +75,9 @@ class Stats:
 class _Schedule:
     """Hands out call tickets until the call budget or the deadline is reached."""
 
-    def __init__(self, plan: LoadPlan, duration_s: float | None, calls: int | None, started: float) -> None:
+    def __init__(
+        self, plan: LoadPlan, duration_s: float | None, calls: int | None, started: float
+    ) -> None:
         self.rate = plan.rate
         self.calls = calls
         self.deadline = started + duration_s if duration_s is not None else None
@@ -93,7 +95,13 @@ class _Schedule:
         return intended
 
 
-async def _worker(client: Any, scenarios: Sequence[Scenario], schedule: _Schedule, stats: Stats, rng: random.Random) -> None:
+async def _worker(
+    client: Any,
+    scenarios: Sequence[Scenario],
+    schedule: _Schedule,
+    stats: Stats,
+    rng: random.Random,
+) -> None:
     weights = [scenario.weight for scenario in scenarios]
     while (intended := schedule.next_start()) is not None:
         delay = intended - time.perf_counter()
@@ -124,6 +132,8 @@ async def run_phase(
     async with anyio.create_task_group() as group:
         for index in range(plan.sessions):
             rng = random.Random(seed.random())
-            group.start_soon(_worker, clients[index % len(clients)], scenarios, schedule, stats, rng)
+            group.start_soon(
+                _worker, clients[index % len(clients)], scenarios, schedule, stats, rng
+            )
     stats.finished = time.perf_counter()
     return stats

@@ -25,8 +25,12 @@ class Snapshot:
     """The tool series of one scrape, keyed by tool name (summed over the other labels)."""
 
     calls: dict[tuple[str, str], float] = field(default_factory=dict)  # (tool, status) -> count
-    errors: dict[tuple[str, str], float] = field(default_factory=dict)  # (tool, error type) -> count
-    buckets: dict[str, dict[float, float]] = field(default_factory=lambda: defaultdict(dict))  # tool -> le -> n
+    errors: dict[tuple[str, str], float] = field(
+        default_factory=dict
+    )  # (tool, error type) -> count
+    buckets: dict[str, dict[float, float]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )  # tool -> le -> n
     process: dict[str, float] = field(default_factory=dict)
 
 
@@ -49,8 +53,10 @@ def fetch(url: str, token: str | None = None) -> str:
     Raises:
         OSError: the server cannot be reached or answers with an HTTP error.
     """
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:  # noqa: S310 (the user's own URL)
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
+    with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
         return response.read().decode("utf-8")
 
 
@@ -69,7 +75,9 @@ def parse(text: str) -> Snapshot:
                 snapshot.errors[key] = snapshot.errors.get(key, 0.0) + sample.value
             elif sample.name == "mcp_tool_duration_seconds_bucket":
                 bound = float(labels["le"])
-                snapshot.buckets[tool][bound] = snapshot.buckets[tool].get(bound, 0.0) + sample.value
+                snapshot.buckets[tool][bound] = (
+                    snapshot.buckets[tool].get(bound, 0.0) + sample.value
+                )
             elif sample.name in _PROCESS_SERIES:
                 snapshot.process[_PROCESS_SERIES[sample.name]] = sample.value
     return snapshot
@@ -94,13 +102,19 @@ def histogram_quantile(quantile: float, cumulative: dict[float, float]) -> float
                 return lower_bound
             if count == lower_count:
                 return bound
-            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (count - lower_count)
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
+                count - lower_count
+            )
         lower_bound, lower_count = bound, count
     return lower_bound
 
 
 def _delta(after: dict[Any, float], before: dict[Any, float]) -> dict[Any, float]:
-    return {key: value - before.get(key, 0.0) for key, value in after.items() if value - before.get(key, 0.0) > 0}
+    return {
+        key: value - before.get(key, 0.0)
+        for key, value in after.items()
+        if value - before.get(key, 0.0) > 0
+    }
 
 
 def _quantiles_ms(cumulative: dict[float, float]) -> dict[str, float | None]:
@@ -118,14 +132,21 @@ def compare(before: Snapshot, after: Snapshot) -> dict[str, Any]:
     per_tool: dict[str, dict[str, Any]] = {}
     merged: dict[float, float] = defaultdict(float)
     for tool, buckets in after.buckets.items():
-        delta = {bound: count - before.buckets.get(tool, {}).get(bound, 0.0) for bound, count in buckets.items()}
+        delta = {
+            bound: count - before.buckets.get(tool, {}).get(bound, 0.0)
+            for bound, count in buckets.items()
+        }
         if delta.get(math.inf, 0.0) <= 0:
             continue
         for bound, count in delta.items():
             merged[bound] += count
         tool_calls = sum(n for (name, _status), n in calls.items() if name == tool)
         tool_errors = sum(n for (name, _type), n in errors.items() if name == tool)
-        per_tool[tool] = {"calls": int(tool_calls), "errors": int(tool_errors), "latency_ms": _quantiles_ms(delta)}
+        per_tool[tool] = {
+            "calls": int(tool_calls),
+            "errors": int(tool_errors),
+            "latency_ms": _quantiles_ms(delta),
+        }
     error_types: dict[str, int] = defaultdict(int)
     for (_tool, error_type), count in errors.items():
         error_types[error_type] += int(count)

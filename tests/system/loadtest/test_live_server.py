@@ -31,7 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
         yield running
 
 
-def _loadtest(tmp_path: Path, capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, dict[str, Any], str]:
+def _loadtest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *arguments: str
+) -> tuple[int, dict[str, Any], str]:
     out = tmp_path / "report.json"
     status = main(["loadtest", *arguments, "--out", str(out), "--seed", "7"])
     captured = capsys.readouterr()
@@ -59,8 +61,18 @@ class TestClosedLoop:
     ) -> None:
         """100 calls over 2 sessions: fields in order, errors by type, /metrics deltas equal to ours."""
         status, report, output = _loadtest(
-            tmp_path, capsys, "--url", server.url, "--calls", "100", "--sessions", "2",
-            "--protocol", protocol, "--mix", MIX,
+            tmp_path,
+            capsys,
+            "--url",
+            server.url,
+            "--calls",
+            "100",
+            "--sessions",
+            "2",
+            "--protocol",
+            protocol,
+            "--mix",
+            MIX,
         )
         assert status == 0, output
         assert report["calls"] == 100
@@ -73,7 +85,10 @@ class TestClosedLoop:
         assert view["reachable"] is True
         assert view["calls"] == 100
         assert view["errors"] == report["errors"]
-        assert view["per_tool"]["calculate"]["calls"] == report["per_tool"]["calculate"]["calls"] + invalid["calls"]
+        assert (
+            view["per_tool"]["calculate"]["calls"]
+            == report["per_tool"]["calculate"]["calls"] + invalid["calls"]
+        )
         assert view["latency_ms"]["p50"] <= view["latency_ms"]["p99"]
         assert view["process_after"]["rss_bytes"] > 0
         assert "TOTAL" in output and "invalid_arguments=" in output
@@ -83,16 +98,22 @@ class TestClosedLoop:
         self, server: HttpServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """Default-mix entries for tools the server lacks are dropped and named; the rest runs."""
-        status, report, output = _loadtest(tmp_path, capsys, "--url", server.url, "--calls", "40", "--quiet")
+        status, report, output = _loadtest(
+            tmp_path, capsys, "--url", server.url, "--calls", "40", "--quiet"
+        )
         assert status == 0, output
         ran = set(report["per_tool"])
         dropped = set(parse_mix(DEFAULT_MIX)) - ran
         for name in dropped:
-            assert any(note.startswith(f"warning: dropping {name} ") for note in report["notes"]), report["notes"]
+            assert any(note.startswith(f"warning: dropping {name} ") for note in report["notes"]), (
+                report["notes"]
+            )
             assert f"dropping {name} " in output
         assert len(report["notes"]) == len(dropped)
         assert "calculate" in ran and report["errors"] == {}
-        _assert_sensible({**report, "per_tool": {k: v for k, v in report["per_tool"].items() if v["calls"]}})
+        _assert_sensible(
+            {**report, "per_tool": {k: v for k, v in report["per_tool"].items() if v["calls"]}}
+        )
 
 
 class TestOpenLoop:
@@ -101,8 +122,20 @@ class TestOpenLoop:
     ) -> None:
         """--rate 150 for 1 s schedules 150 calls; each is measured from its intended start."""
         status, report, output = _loadtest(
-            tmp_path, capsys, "--url", server.url, "--rate", "150", "--duration", "1", "--sessions", "2",
-            "--mix", MIX, "--warmup", "0.3",
+            tmp_path,
+            capsys,
+            "--url",
+            server.url,
+            "--rate",
+            "150",
+            "--duration",
+            "1",
+            "--sessions",
+            "2",
+            "--mix",
+            MIX,
+            "--warmup",
+            "0.3",
         )
         assert status == 0, output
         assert report["calls"] == 150
@@ -123,8 +156,20 @@ class TestStdio:
             f"MCP_SERVER_METRICS_PORT={port} {sys.executable} -m mcp_server serve --transport stdio"
         )
         status, report, output = _loadtest(
-            tmp_path, capsys, "--stdio", command, "--calls", "60", "--sessions", "2", "--mix", MIX,
-            "--metrics-url", f"http://127.0.0.1:{port}/metrics", "--protocol", "legacy",
+            tmp_path,
+            capsys,
+            "--stdio",
+            command,
+            "--calls",
+            "60",
+            "--sessions",
+            "2",
+            "--mix",
+            MIX,
+            "--metrics-url",
+            f"http://127.0.0.1:{port}/metrics",
+            "--protocol",
+            "legacy",
         )
         assert status == 0, output
         assert report["calls"] == 60
@@ -132,10 +177,14 @@ class TestStdio:
         assert report["server"]["calls"] == 60
 
 
-def test_an_unreachable_server_is_one_line_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_server_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Nothing listening: exit status 1 and one line naming the URL, no traceback."""
     url = f"http://127.0.0.1:{free_port()}/mcp"
-    status, report, output = _loadtest(tmp_path, capsys, "--url", url, "--calls", "5", "--timeout", "5")
+    status, report, output = _loadtest(
+        tmp_path, capsys, "--url", url, "--calls", "5", "--timeout", "5"
+    )
     assert status == 1
     assert report == {}
     lines = output.strip().splitlines()

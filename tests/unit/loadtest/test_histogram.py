@@ -30,7 +30,9 @@ class TestLatencyHistogram:
         bound = histogram.relative_error()
         for percentile in (50.0, 90.0, 99.0, 99.9):
             exact_ms = _exact_percentile(micros, percentile) / 1000.0
-            assert histogram.percentile_ms(percentile) == pytest.approx(exact_ms, rel=bound, abs=0.001)
+            assert histogram.percentile_ms(percentile) == pytest.approx(
+                exact_ms, rel=bound, abs=0.001
+            )
         assert histogram.max_ms() == pytest.approx(micros[-1] / 1000.0, rel=bound, abs=0.001)
         assert histogram.count == len(micros)
 
@@ -72,4 +74,10 @@ class TestLatencyHistogram:
 
     def test_empty_histogram_reports_zeros(self) -> None:
         """An entry that never completed a call reports zeros, not an exception."""
-        assert LatencyHistogram().summary_ms() == {"p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0, "mean": 0.0}
+        assert LatencyHistogram().summary_ms() == {
+            "p50": 0.0,
+            "p90": 0.0,
+            "p99": 0.0,
+            "max": 0.0,
+            "mean": 0.0,
+        }

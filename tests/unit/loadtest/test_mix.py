@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import pytest
 
-from loadtest.mix import DEFAULT_MIX, MixError, Scenario, build_scenarios, parse_arguments, parse_mix, schema_problem
+from loadtest.mix import (
+    DEFAULT_MIX,
+    MixError,
+    Scenario,
+    build_scenarios,
+    parse_arguments,
+    parse_mix,
+    schema_problem,
+)
 
 
 class TestParseMix:
@@ -49,14 +59,20 @@ class TestArguments:
     def test_args_override_defaults(self) -> None:
         """`--args calculate={...}` replaces the default arguments of that entry only."""
         scenarios = build_scenarios(
-            parse_mix("calculate=1,calculate#invalid=1"), parse_arguments(['calculate={"expression": "1"}'])
+            parse_mix("calculate=1,calculate#invalid=1"),
+            parse_arguments(['calculate={"expression": "1"}']),
         )
         assert scenarios[0].arguments == {"expression": "1"}
         assert scenarios[1].arguments == {"expression": "1 +"}
 
     @pytest.mark.parametrize(
         ("value", "fragment"),
-        [("calculate", "NAME="), ("calculate={", "not valid JSON"), ("calculate=[1]", "JSON object"), ("=1", "NAME=")],
+        [
+            ("calculate", "NAME="),
+            ("calculate={", "not valid JSON"),
+            ("calculate=[1]", "JSON object"),
+            ("=1", "NAME="),
+        ],
     )
     def test_bad_args_are_refused(self, value: str, fragment: str) -> None:
         """Unparseable `--args` raise MixError naming the problem."""
@@ -77,7 +93,12 @@ class TestArguments:
 
 
 class TestSchemaProblem:
-    SCHEMA = {"type": "object", "properties": {"path": {}, "limit": {}}, "required": ["path"], "additionalProperties": False}
+    SCHEMA: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"path": {}, "limit": {}},
+        "required": ["path"],
+        "additionalProperties": False,
+    }
 
     def test_missing_required_argument_is_named(self) -> None:
         """Arguments without a required parameter are reported."""

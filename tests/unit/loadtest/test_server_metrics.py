@@ -37,14 +37,22 @@ class TestCompare:
         telemetry, _ = setup_for_tests(telemetry_config(settings))
         instruments = telemetry.instruments
         instruments.tool_calls.add(5, {"mcp.tool.name": "calculate", "mcp.tool.status": "success"})
-        instruments.tool_duration.record(0.3, {"mcp.tool.name": "calculate", "mcp.tool.status": "success"})
+        instruments.tool_duration.record(
+            0.3, {"mcp.tool.name": "calculate", "mcp.tool.status": "success"}
+        )
         before = parse(generate_latest(telemetry.registry).decode())
         for duration in (0.0007, 0.0008, 0.0009, 0.0015):
-            instruments.tool_duration.record(duration, {"mcp.tool.name": "calculate", "mcp.tool.status": "success"})
+            instruments.tool_duration.record(
+                duration, {"mcp.tool.name": "calculate", "mcp.tool.status": "success"}
+            )
         instruments.tool_calls.add(4, {"mcp.tool.name": "calculate", "mcp.tool.status": "success"})
         instruments.tool_calls.add(1, {"mcp.tool.name": "calculate", "mcp.tool.status": "error"})
-        instruments.tool_errors.add(1, {"mcp.tool.name": "calculate", "error.type": "invalid_arguments"})
-        instruments.tool_duration.record(0.0004, {"mcp.tool.name": "calculate", "mcp.tool.status": "error"})
+        instruments.tool_errors.add(
+            1, {"mcp.tool.name": "calculate", "error.type": "invalid_arguments"}
+        )
+        instruments.tool_duration.record(
+            0.0004, {"mcp.tool.name": "calculate", "mcp.tool.status": "error"}
+        )
         after = parse(generate_latest(telemetry.registry).decode())
         view = compare(before, after)
         assert view["calls"] == 5
