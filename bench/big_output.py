@@ -15,7 +15,8 @@ import json
 import time
 from typing import Any
 
-from harness import ProcessSampler, our_server, tool_names, write_result
+from harness import our_server, tool_names, write_result
+from sampler import ProcessSampler
 
 from loadtest.connection import Target
 

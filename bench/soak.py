@@ -15,7 +15,8 @@ import statistics
 import time
 from typing import Any
 
-from harness import ProcessSampler, load, our_server, write_result
+from harness import load, our_server, write_result
+from sampler import ProcessSampler
 
 from loadtest.connection import Target
 from loadtest.mix import DEFAULT_MIX
