@@ -93,7 +93,8 @@ def machine() -> dict[str, Any]:
 
 
 def write_result(name: str, result: Mapping[str, Any]) -> Path:
-    """Write `bench/results/<name>.json` with the machine, versions and the exact command."""
+    """Write `bench/results/<name>.json` (or `<name>.json` when absolute) with the machine,
+    versions and the exact command."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     document = {
         "benchmark": name,
@@ -105,7 +106,7 @@ def write_result(name: str, result: Mapping[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path.relative_to(REPO)}", file=sys.stderr)
+    print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}", file=sys.stderr)
     return path
 
 
