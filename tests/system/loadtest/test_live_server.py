@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -189,3 +191,42 @@ def test_an_unreachable_server_is_one_line_and_exit_1(
     assert report == {}
     lines = output.strip().splitlines()
     assert len(lines) == 1 and url in lines[0] and "Traceback" not in output
+
+
+class TestBearerToken:
+    def test_token_reaches_the_tools_and_metrics_and_its_absence_is_one_line(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """With MCP_SERVER_AUTH_TOKEN set, --token gets calls and /metrics through; without it, exit 1."""
+        (tmp_path / "root").mkdir()
+        env = server_env(
+            tmp_path / "data", tmp_path / "root", {"MCP_SERVER_AUTH_TOKEN": "s3cret-token"}
+        )
+        with HttpServer(env) as running:
+            try:
+                urllib.request.urlopen(f"{running.base_url}/metrics", timeout=10)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 401
+            else:
+                pytest.skip("this tree's server has no bearer auth yet")
+            status, report, output = _loadtest(
+                tmp_path,
+                capsys,
+                "--url",
+                running.url,
+                "--token",
+                "s3cret-token",
+                "--calls",
+                "20",
+                "--mix",
+                MIX,
+            )
+            assert status == 0, output
+            assert report["calls"] == 20 and report["server"]["reachable"] is True
+            assert report["server"]["calls"] == 20
+            status, report, output = _loadtest(
+                tmp_path / "no-token", capsys, "--url", running.url, "--calls", "5"
+            )
+        assert status == 1 and report == {}
+        lines = output.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in output and "s3cret" not in output
