@@ -1,0 +1,1 @@
+"""The load generator behind `mcp-observatory loadtest` (SPEC section 11)."""
