@@ -30,7 +30,7 @@ from typing import Any
 import structlog
 from opentelemetry.metrics import CallbackOptions, Counter, Histogram, Meter, Observation
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import (
     MetricExporter,
     MetricExportResult,
@@ -38,7 +38,11 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
     ResourceMetrics,
 )
-from opentelemetry.sdk.environment_variables import OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT
+from opentelemetry.sdk.environment_variables import (
+    OTEL_METRIC_EXPORT_INTERVAL,
+    OTEL_METRIC_EXPORT_TIMEOUT,
+    OTEL_METRICS_EXEMPLAR_FILTER,
+)
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry
 
@@ -348,5 +352,12 @@ class ScrapeAndPushReader(PrometheusMetricReader):
 
 
 def build_meter_provider(resource: Resource, readers: list[MetricReader]) -> MeterProvider:
-    """The process-wide MeterProvider (not set globally: the app passes it where needed)."""
-    return MeterProvider(resource=resource, metric_readers=readers)
+    """The process-wide MeterProvider (not set globally: the app passes it where needed).
+
+    Exemplars are off unless `OTEL_METRICS_EXEMPLAR_FILTER` asks for them: the SDK's
+    `trace_based` default offers every measurement made inside a sampled span to a reservoir
+    (~2.5 us a measurement, four per tool call), and `/metrics` carries no exemplars anyway.
+    The bundled stack gets its metric-to-trace links from the Collector's span metrics.
+    """
+    exemplar_filter = None if os.environ.get(OTEL_METRICS_EXEMPLAR_FILTER) else AlwaysOffExemplarFilter()
+    return MeterProvider(resource=resource, metric_readers=readers, exemplar_filter=exemplar_filter)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import fastmcp
 from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk.metrics.export import MetricExporter, MetricsData
@@ -349,6 +350,9 @@ def setup(config: TelemetryConfig, registry: CollectorRegistry | None = None) ->
         except Exception as exc:  # noqa: BLE001
             _log.error("telemetry_setup_failed", error=f"{type(exc).__name__}: {exc}")
             _active = Telemetry(replace(config, enabled=False), registry)
+        # FastMCP keeps propagating the `params._meta` trace context but opens no spans: our
+        # middleware's SERVER span is the request's only one (see observability/middleware.py).
+        fastmcp.settings.telemetry_mode = "propagation_only" if _active.enabled else "off"
     return _active
 
 

@@ -1,11 +1,24 @@
-"""FastMCP middleware that turns every MCP request into metrics and every tool call into a span.
+"""FastMCP middleware that turns every MCP request into a SERVER span and metrics.
 
-Span layout (SPEC 9.1): FastMCP opens the request's SERVER span (`tools/call <name>`, with the
-MCP semantic-convention attributes and the `_meta.traceparent` parent). This middleware runs
-inside it and starts an INTERNAL `mcp.tool.<name>` span as its child. The span is *not* made
-current here: if it were, FastMCP's core would no longer see its own SERVER span as current
-and would open a second one. The tool body makes it current through `activate_tool_span()`,
-so work inside the tool (a subprocess, a test run) becomes its child.
+Span layout (SPEC 9.1): one SERVER span per request, opened here. For `tools/call` of a known
+tool it is named `mcp.tool.<name>` and carries the tool attributes (`mcp.tool.name`,
+`mcp.tool.arguments`, `mcp.tool.status`, `error.type`) together with the MCP
+semantic-convention ones (`mcp.method.name`, `gen_ai.tool.name`, `gen_ai.operation.name`,
+`jsonrpc.request.id`, `mcp.protocol.version`, `mcp.session.id`, `network.transport`); other
+methods get a span named after the method. `setup()` puts FastMCP's own tracing in
+`propagation_only` mode: FastMCP still makes the `params._meta` trace context current for the
+request (so it parents our span on every transport) but opens no span of its own, so there is
+never a second SERVER span.
+
+Why one span, not FastMCP's `tools/call <name>` span with an `mcp.tool.<name>` child: the SPEC
+allows either, and one span per call halves the tracing cost on the hot path (measured in
+bench/: the second span with its export was the largest single item of the telemetry overhead).
+It also keeps `error.type` ours: FastMCP records `tool_error` on its span after our middleware
+has finished, which would overwrite the SPEC error type on a shared span.
+
+The span is not made current here, because FastMCP's core, even in `propagation_only` mode,
+re-attaches the `_meta` context around the tool body. The tool body makes it current through
+`activate_tool_span()`, so work inside the tool (a subprocess, a test run) becomes its child.
 
 The middleware knows MCP and FastMCP, but none of the application's tools or error classes:
 the application hands in `classify`, which maps an exception or a result to an error type.
@@ -13,6 +26,7 @@ the application hands in `classify`, which maps an exception or a result to an e
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -91,15 +105,37 @@ def _is_sessionless() -> bool:
     return request is not None and request.protocol_version >= _FIRST_SESSIONLESS_VERSION
 
 
+def _request_attributes(
+    context: MiddlewareContext[Any], method: str, tool: str | None, transport: str | None, sessionless: bool
+) -> dict[str, Any]:
+    """The MCP semantic-convention attributes of a request's SERVER span (and the tool's name)."""
+    attributes: dict[str, Any] = {"mcp.method.name": method}
+    if tool:
+        attributes.update({"mcp.tool.name": tool, "gen_ai.tool.name": tool, "gen_ai.operation.name": "execute_tool"})
+    if transport:
+        attributes["network.transport"] = transport
+    request = fastmcp_request_ctx.get()
+    if request is not None:
+        attributes["mcp.protocol.version"] = request.protocol_version
+        if request.request_id is not None:
+            attributes["jsonrpc.request.id"] = request.request_id
+        # Under 2026-07-28 FastMCP makes up a new id per request: not a session, so not recorded.
+        if not sessionless and context.fastmcp_context is not None:
+            with contextlib.suppress(RuntimeError):
+                attributes["mcp.session.id"] = context.fastmcp_context.session_id
+    return attributes
+
+
 class TelemetryMiddleware(Middleware):
-    """Spans, metrics and one log event per tool call; operation and session metrics per request.
+    """One SERVER span per request, the tool metrics and one log event per tool call, the
+    operation-duration metric for every request, and session counts.
 
     Args:
         telemetry: the live runtime from `observability.setup()`; instruments are read from it
             on every call, so a reconfiguration takes effect on the next call.
         classify: maps an exception or a tool result to an error type (None: success).
         is_known_tool: tool names outside this predicate (unknown tools a client made up) get
-            no metrics, so a client cannot blow up label cardinality.
+            no tool span name and no tool metrics, so a client cannot blow up cardinality.
     """
 
     def __init__(
@@ -113,33 +149,45 @@ class TelemetryMiddleware(Middleware):
         self._is_known_tool = is_known_tool or (lambda _name: True)
 
     async def on_request(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
-        """Record `mcp.server.operation.duration` for every request; count sessionless ones."""
-        instruments = self._telemetry.instruments
+        """Trace and measure one request; tool calls get the full per-call contract."""
         method = context.method or "unknown"
-        attributes: dict[str, str] = {"mcp.method.name": method}
-        if method == "tools/call":
-            name = getattr(context.message, "name", None)
-            if isinstance(name, str) and self._is_known_tool(name):
-                attributes["gen_ai.tool.name"] = name
-        sessionless = _is_sessionless()
+        tool = getattr(context.message, "name", None) if method == "tools/call" else None
+        if not (isinstance(tool, str) and self._is_known_tool(tool)):
+            tool = None
+        telemetry = self._telemetry
         transport = _network_transport(context)
+        sessionless = _is_sessionless()
+        span = telemetry.tracer.start_span(
+            f"mcp.tool.{tool}" if tool else method,
+            kind=SpanKind.SERVER,
+            attributes=_request_attributes(context, method, tool, transport, sessionless),
+        )
+        if tool and span.is_recording() and telemetry.config.record_arguments:
+            span.set_attribute("mcp.tool.arguments", telemetry.redactor.arguments_json(context.message.arguments))
         session_attributes = {"network.transport": transport} if transport else {}
+        instruments = telemetry.instruments
         if sessionless:
             instruments.sessions_active.add(1, session_attributes)
+        if tool:
+            instruments.tool_active.add(1, {"mcp.tool.name": tool})
+        token = _call_span.set(span)
         start = time.perf_counter()
+        error_type: str | None = None
+        result: Any = None
         try:
             result = await call_next(context)
-        except Exception as exc:
-            attributes["error.type"] = self._classify(exc) or type(exc).__name__
-            raise
-        else:
-            if getattr(result, "is_error", False):
-                attributes["error.type"] = "tool_error"
+            error_type = self._classify(result)
             return result
+        except Exception as exc:
+            error_type = self._classify(exc) or "internal_error"
+            self._record_exception(tool or method, span, exc, error_type)
+            raise
         finally:
-            instruments.operation_duration.record(time.perf_counter() - start, attributes)
+            duration = time.perf_counter() - start
+            _call_span.reset(token)
             if sessionless:
                 instruments.sessions_active.add(-1, session_attributes)
+            self._finish(method, tool, span, duration, error_type, result)
 
     async def on_initialize(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         """Count a handshake-era session from `initialize` until its connection closes."""
@@ -166,39 +214,6 @@ class TelemetryMiddleware(Middleware):
         exit_stack.callback(session_closed)
         return result
 
-    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
-        """Wrap one tool call in an `mcp.tool.<name>` span, the tool metrics and a log event."""
-        name: str = context.message.name
-        if not self._is_known_tool(name):
-            return await call_next(context)
-        telemetry = self._telemetry
-        instruments = telemetry.instruments
-        tool_attributes = {"mcp.tool.name": name}
-        server_span = trace.get_current_span()
-        transport = _network_transport(context)
-        if transport:
-            server_span.set_attribute("network.transport", transport)
-        span = telemetry.tracer.start_span(f"mcp.tool.{name}", kind=SpanKind.INTERNAL, attributes=tool_attributes)
-        if span.is_recording() and telemetry.config.record_arguments:
-            span.set_attribute("mcp.tool.arguments", telemetry.redactor.arguments_json(context.message.arguments))
-        token = _call_span.set(span)
-        instruments.tool_active.add(1, tool_attributes)
-        start = time.perf_counter()
-        error_type: str | None = None
-        result: Any = None
-        try:
-            result = await call_next(context)
-            error_type = self._classify(result)
-            return result
-        except Exception as exc:
-            error_type = self._classify(exc) or "internal_error"
-            self._record_exception(name, span, exc, error_type)
-            raise
-        finally:
-            duration = time.perf_counter() - start
-            _call_span.reset(token)
-            self._finish(name, span, server_span, duration, error_type, result)
-
     def _record_exception(self, name: str, span: Span, exc: BaseException, error_type: str) -> None:
         # Only unexpected failures carry a stack trace; expected ones are just an error type.
         if error_type != "internal_error" or not span.is_recording():
@@ -219,31 +234,36 @@ class TelemetryMiddleware(Middleware):
         )
 
     def _finish(
-        self, name: str, span: Span, server_span: Span, duration: float, error_type: str | None, result: Any
+        self, method: str, tool: str | None, span: Span, duration: float, error_type: str | None, result: Any
     ) -> None:
         instruments = self._telemetry.instruments
-        tool_attributes = {"mcp.tool.name": name}
+        operation_attributes = {"mcp.method.name": method}
+        if tool:
+            operation_attributes["gen_ai.tool.name"] = tool
+        if error_type is not None:
+            operation_attributes["error.type"] = error_type
+            span.set_attribute("error.type", error_type)
+            span.set_status(Status(StatusCode.ERROR, error_type))
+        instruments.operation_duration.record(duration, operation_attributes)
+        if tool is None:
+            span.end()
+            return
         status = "success" if error_type is None else "error"
-        call_attributes = {"mcp.tool.name": name, "mcp.tool.status": status}
+        tool_attributes = {"mcp.tool.name": tool}
+        call_attributes = {"mcp.tool.name": tool, "mcp.tool.status": status}
         instruments.tool_active.add(-1, tool_attributes)
         instruments.tool_calls.add(1, call_attributes)
         instruments.tool_duration.record(duration, call_attributes)
         if result is not None:
             instruments.tool_output_size.record(_output_size(result), tool_attributes)
-        span.set_attribute("mcp.tool.status", status)
         if error_type is not None:
-            instruments.tool_errors.add(1, {"mcp.tool.name": name, "error.type": error_type})
-            span.set_attribute("error.type", error_type)
-            span.set_status(Status(StatusCode.ERROR, error_type))
-            # MCP semconv: a tool result with isError marks the SERVER span `tool_error`.
-            if server_span.is_recording():
-                server_span.set_attribute("error.type", "tool_error")
-                server_span.set_status(Status(StatusCode.ERROR, error_type))
+            instruments.tool_errors.add(1, {"mcp.tool.name": tool, "error.type": error_type})
+        span.set_attribute("mcp.tool.status", status)
         context = span.get_span_context()
         span.end()
         _log.info(
             "tool_call_finished",
-            tool=name,
+            tool=tool,
             status=status,
             error_type=error_type,
             duration_ms=round(duration * 1000, 3),

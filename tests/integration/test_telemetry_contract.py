@@ -19,29 +19,32 @@ def _by_name(spans: Any, name: str) -> list[Any]:
 
 
 class TestToolSpan:
-    async def test_a_successful_call_is_one_internal_span_under_fastmcps_server_span(
+    async def test_a_successful_call_is_one_server_span_with_tool_and_semconv_attributes(
         self, app: App, spans: Any, era: str
     ) -> None:
-        """`mcp.tool.calculate` is a child of the single SERVER span `tools/call calculate`."""
+        """`mcp.tool.calculate` is the call's only SERVER span and carries both attribute sets."""
         async with Client(app.mcp, mode=era) as client:
             result = await client.call_tool_mcp("calculate", {"expression": "6*7"})
         assert not result.is_error
-        (tool_span,) = _by_name(spans, "mcp.tool.calculate")
-        server_spans = [
-            span for span in spans.get_finished_spans() if span.kind is SpanKind.SERVER and "calculate" in span.name
-        ]
-        assert len(server_spans) == 1, "no second SERVER span"
-        server = server_spans[0]
-        assert tool_span.parent is not None and tool_span.parent.span_id == server.context.span_id
-        assert tool_span.kind is SpanKind.INTERNAL
-        assert tool_span.attributes["mcp.tool.name"] == "calculate"
-        assert tool_span.attributes["mcp.tool.status"] == "success"
-        assert json.loads(tool_span.attributes["mcp.tool.arguments"]) == {"expression": "6*7"}
-        assert server.attributes["mcp.method.name"] == "tools/call"
-        assert server.attributes["gen_ai.tool.name"] == "calculate"
-        assert server.attributes["gen_ai.operation.name"] == "execute_tool"
-        assert "jsonrpc.request.id" in server.attributes
-        assert "mcp.protocol.version" in server.attributes
+        server_side = [span for span in spans.get_finished_spans() if span.kind is SpanKind.SERVER]
+        calls = [span for span in server_side if span.attributes.get("mcp.method.name") == "tools/call"]
+        assert [span.name for span in calls] == ["mcp.tool.calculate"], "no second SERVER span"
+        (tool_span,) = calls
+        attributes = tool_span.attributes
+        assert attributes["mcp.tool.name"] == "calculate"
+        assert attributes["mcp.tool.status"] == "success"
+        assert json.loads(attributes["mcp.tool.arguments"]) == {"expression": "6*7"}
+        assert attributes["gen_ai.tool.name"] == "calculate"
+        assert attributes["gen_ai.operation.name"] == "execute_tool"
+        assert attributes["jsonrpc.request.id"]
+        assert attributes["mcp.protocol.version"] == ("2026-07-28" if era == "auto" else "2025-11-25")
+        assert ("mcp.session.id" in attributes) is (era == "legacy"), "a session id only when there is a session"
+
+    async def test_other_methods_get_a_server_span_named_after_the_method(self, client: Client, spans: Any) -> None:
+        """tools/list is traced too, without tool attributes."""
+        await client.list_tools()
+        (listing,) = [span for span in spans.get_finished_spans() if span.name == "tools/list"]
+        assert listing.kind is SpanKind.SERVER and "mcp.tool.name" not in listing.attributes
 
     async def test_an_error_span_has_error_type_and_error_status(self, client: Client, spans: Any) -> None:
         """If calculate refuses an expression, the span carries error.type=invalid_arguments."""
@@ -51,9 +54,22 @@ class TestToolSpan:
         assert tool_span.attributes["mcp.tool.status"] == "error"
         assert tool_span.attributes["error.type"] == "invalid_arguments"
         assert tool_span.status.status_code is StatusCode.ERROR
-        server = tool_span.parent
-        (server_span,) = [s for s in spans.get_finished_spans() if s.context.span_id == server.span_id]
-        assert server_span.attributes["error.type"] == "tool_error"
+
+    async def test_work_inside_a_tool_is_a_child_of_the_tool_span(self, app: App, spans: Any) -> None:
+        """A span started in the tool body hangs under `mcp.tool.<name>`."""
+        tracer = app.services.telemetry.tracer
+
+        async def traced_work() -> dict[str, Any]:
+            """Does some traced work."""
+            with tracer.start_as_current_span("inner work"):
+                return {"done": True}
+
+        app.registry.add(traced_work, group="utility", read_only=True)
+        async with Client(app.mcp) as client:
+            await client.call_tool_mcp("traced_work", {})
+        (tool_span,) = _by_name(spans, "mcp.tool.traced_work")
+        (inner,) = _by_name(spans, "inner work")
+        assert inner.parent is not None and inner.parent.span_id == tool_span.context.span_id
 
     async def test_arguments_are_redacted_on_spans(self, client: Client, spans: Any) -> None:
         """Values stored with context_set never reach the span, only their size."""

@@ -89,13 +89,12 @@ class TestOtlpExport:
         assert ok_attributes["mcp.tool.status"] == "success"
         assert json.loads(ok_attributes["mcp.tool.arguments"]) == {"expression": "6*7"}
         assert ok.trace_id.hex() == TRACE_ID, "the _meta traceparent is the parent of the server trace"
-        server_spans = [s for s in received.spans() if s.span_id == ok.parent_span_id]
-        assert len(server_spans) == 1
+        assert ok.kind == 2  # SPAN_KIND_SERVER: the call's one server span
         exported_ids = {s.span_id for s in received.spans()}
-        assert server_spans[0].parent_span_id and server_spans[0].parent_span_id not in exported_ids
-        server_attributes = attributes_dict(server_spans[0].attributes)
-        assert server_attributes["mcp.method.name"] == "tools/call"
-        assert server_attributes["network.transport"] == "tcp"
+        assert ok.parent_span_id and ok.parent_span_id not in exported_ids, "its parent is the caller's"
+        assert ok_attributes["mcp.method.name"] == "tools/call"
+        assert ok_attributes["gen_ai.tool.name"] == "calculate"
+        assert ok_attributes["network.transport"] == "tcp"
         (bad,) = _spans_named(received, "mcp.tool.context_get")
         assert attributes_dict(bad.attributes)["error.type"] == "not_found"
         assert bad.status.code == 2  # STATUS_CODE_ERROR
@@ -126,8 +125,7 @@ class TestOtlpExport:
                 assert sink.received.wait_for(lambda r: len(_spans_named(r, "mcp.tool.calculate")) == 1)
         (span,) = _spans_named(sink.received, "mcp.tool.calculate")
         assert span.trace_id.hex() == TRACE_ID
-        (server,) = [s for s in sink.received.spans() if s.span_id == span.parent_span_id]
-        assert attributes_dict(server.attributes)["network.transport"] == "pipe"
+        assert attributes_dict(span.attributes)["network.transport"] == "pipe"
 
 
 class TestEmbeddedDefault:
