@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "big_output": ("big_output.py", [], ["--bytes", str(16 * 2**20)]),
     "peers": ("peers.py", [], ["--rounds", "1", "--seconds", "1", "--warmup", "0.2"]),
     "soak": ("soak.py", [], ["--sessions", "8", "--seconds", "5", "--warmup", "1"]),
+    "reconfigure": ("bench_reconfigure.py", [], ["--calls", "100", "--rounds", "1"]),
     "profile_server": ("profile_server.py", [], ["--seconds", "2"]),
 }
 
