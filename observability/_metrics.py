@@ -33,7 +33,6 @@ from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import (
     MetricExporter,
-    MetricExportResult,
     MetricReader,
     MetricsData,
     ResourceMetrics,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,17 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+
+
+@contextmanager
+def running_app(settings: Settings) -> Iterator[App]:
+    """An app built for `settings` with test telemetry, closed afterwards (for shared fixtures)."""
+    telemetry, _spans = setup_for_tests(telemetry_config(settings))
+    built = build_app(settings, telemetry)
+    try:
+        yield built
+    finally:
+        built.services.close()
 
 
 def require_binary(name: str) -> str:

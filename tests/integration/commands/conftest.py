@@ -14,6 +14,7 @@ from mcp_server.app import App, build_app, telemetry_config
 from mcp_server.settings import Settings
 from observability import Telemetry
 from observability.testing import setup_for_tests
+from tests.conftest import running_app
 
 AppFactory = Callable[..., contextlib.AbstractContextManager[tuple[App, Telemetry]]]
 
@@ -59,10 +60,8 @@ def module_app(module_root: Path) -> Iterator[App]:
         blocked_commands=["touch"],
         command_timeout_s=20,
     )
-    telemetry, _spans = setup_for_tests(telemetry_config(settings))
-    built = build_app(settings, telemetry)
-    yield built
-    built.services.close()
+    with running_app(settings) as built:
+        yield built
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastmcp import Client
 
-from mcp_server.app import App, build_app, telemetry_config
+from mcp_server.app import App
 from mcp_server.settings import Settings
-from observability.testing import setup_for_tests
+from tests.conftest import running_app
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,8 @@ def shared_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def shared_app(shared_base: Path) -> Iterator[App]:
     """One server for every case of a module; cases must not depend on each other's effects."""
     settings = Settings(data_dir=shared_base / "data", allowed_roots=[shared_base / "root"], command_timeout_s=30)
-    telemetry, _spans = setup_for_tests(telemetry_config(settings))
-    built = build_app(settings, telemetry)
-    yield built
-    built.services.close()
+    with running_app(settings) as built:
+        yield built
 
 
 @pytest.fixture
