@@ -52,7 +52,12 @@ def _system_mounts() -> list[str]:
             args += ["--symlink", os.readlink(directory), directory]
         elif os.path.isdir(directory):
             args += ["--ro-bind", directory, directory]
-    # The server's Python may live outside them (pyenv under /root); commands may use it.
+    return args
+
+
+def _python_mounts() -> list[str]:
+    """Read-only views of the server's Python (pyenv under /root, a venv anywhere, even /tmp)."""
+    args: list[str] = []
     for prefix in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}):
         if not _under(prefix, SYSTEM_DIRECTORIES) and os.path.isdir(prefix):
             args += ["--ro-bind", prefix, prefix]
@@ -68,7 +73,9 @@ def bwrap_arguments(
     if not network:
         args.append("--unshare-net")
     args += _system_mounts()
+    # `--tmpfs /tmp` before anything bound under /tmp (the venv or a root may live there).
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += _python_mounts()
     for root in (*roots, *writable):
         args += ["--bind", str(root), str(root)]
     if os.geteuid() == 0:

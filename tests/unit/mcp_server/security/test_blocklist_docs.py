@@ -20,3 +20,5 @@ class TestBlocklistDocumentation:
         """The guardrail/boundary statement SPEC 8 asks for is there."""
         text = DOC.read_text()
         assert "guardrail" in text and "The sandbox is the boundary" in text
+        readme = (DOC.parents[1] / "README.md").read_text()
+        assert "The command blocklist is a guardrail; the sandbox is the boundary." in readme
