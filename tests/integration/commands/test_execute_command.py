@@ -195,7 +195,8 @@ class TestTelemetry:
         )
         assert attributes["mcp.process.timed_out"] is False
         assert attributes["mcp.execution.strategy"] == "direct"
-        assert attributes["mcp.process.duration_s"] > 0
+        spawned_for = attributes["mcp.process.duration_s"]  # a measured figure, not a threshold
+        assert spawned_for > 0
 
     async def test_a_blocked_command_spawns_nothing(self, client: Client, spans: Any) -> None:
         """A refusal is blocked_command on the tool span and no process span exists."""
