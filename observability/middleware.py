@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from fastmcp.server.dependencies import fastmcp_request_ctx
+from fastmcp.server.dependencies import FastMCPRequestContext, fastmcp_request_ctx
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
@@ -100,13 +100,17 @@ def _network_transport(context: MiddlewareContext[Any]) -> str | None:
     return _NETWORK_TRANSPORT.get(fastmcp_context.transport or "") if fastmcp_context else None
 
 
-def _is_sessionless() -> bool:
-    request = fastmcp_request_ctx.get()
+def _is_sessionless(request: FastMCPRequestContext | None) -> bool:
     return request is not None and request.protocol_version >= _FIRST_SESSIONLESS_VERSION
 
 
 def _request_attributes(
-    context: MiddlewareContext[Any], method: str, tool: str | None, transport: str | None, sessionless: bool
+    context: MiddlewareContext[Any],
+    request: FastMCPRequestContext | None,
+    method: str,
+    tool: str | None,
+    transport: str | None,
+    sessionless: bool,
 ) -> dict[str, Any]:
     """The MCP semantic-convention attributes of a request's SERVER span (and the tool's name)."""
     attributes: dict[str, Any] = {"mcp.method.name": method}
@@ -114,7 +118,6 @@ def _request_attributes(
         attributes.update({"mcp.tool.name": tool, "gen_ai.tool.name": tool, "gen_ai.operation.name": "execute_tool"})
     if transport:
         attributes["network.transport"] = transport
-    request = fastmcp_request_ctx.get()
     if request is not None:
         attributes["mcp.protocol.version"] = request.protocol_version
         if request.request_id is not None:
@@ -156,11 +159,12 @@ class TelemetryMiddleware(Middleware):
             tool = None
         telemetry = self._telemetry
         transport = _network_transport(context)
-        sessionless = _is_sessionless()
+        request = fastmcp_request_ctx.get()
+        sessionless = _is_sessionless(request)
         span = telemetry.tracer.start_span(
             f"mcp.tool.{tool}" if tool else method,
             kind=SpanKind.SERVER,
-            attributes=_request_attributes(context, method, tool, transport, sessionless),
+            attributes=_request_attributes(context, request, method, tool, transport, sessionless),
         )
         if tool and span.is_recording() and telemetry.config.record_arguments:
             span.set_attribute("mcp.tool.arguments", telemetry.redactor.arguments_json(context.message.arguments))
