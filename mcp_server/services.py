@@ -19,8 +19,8 @@ from observability import Telemetry
 class Services:
     """The dependencies tool handlers receive; tests build one with their own parts.
 
-    `processes` runs every child (commands group, run_tests); `execution` names its strategy
-    (`direct` or `sandbox`); `command_policy` is the blocklist or allowlist of SPEC 8.
+    `processes` runs every child (commands group, run_tests); `command_policy` is the
+    blocklist or allowlist of SPEC 8.
     """
 
     settings: Settings
@@ -30,13 +30,13 @@ class Services:
     file_cache: TTLCache[Any]
     started_at: float = field(default_factory=time.time)
     processes: ProcessManager | None = None
-    execution: str = "direct"
     command_policy: CommandPolicy = field(default_factory=CommandPolicy)
     command_cache: TTLCache[dict[str, Any]] | None = None
 
-    def record_cache(self, cache: str, result: str) -> None:
-        """Count one cache lookup on `mcp.cache.requests` (`result` is `hit` or `miss`)."""
-        self.telemetry.instruments.cache_requests.add(1, {"cache": cache, "result": result})
+    @property
+    def execution(self) -> str:
+        """The active execution strategy (`direct` or `sandbox`), for system_info and the logs."""
+        return self.processes.strategy.name if self.processes is not None else "direct"
 
     def managed_process_count(self) -> int:
         """Processes this server started that are still tracked (0 without the commands group)."""
@@ -51,10 +51,10 @@ class Services:
 
 def build_services(settings: Settings, telemetry: Telemetry) -> Services:
     """Create the stores and caches the settings describe."""
-    services: Services
 
     def record(cache: str, result: str) -> None:
-        services.record_cache(cache, result)
+        """Count one cache lookup on `mcp.cache.requests` (`result` is `hit` or `miss`)."""
+        telemetry.instruments.cache_requests.add(1, {"cache": cache, "result": result})
 
     services = Services(
         settings=settings,
@@ -73,8 +73,7 @@ def build_services(settings: Settings, telemetry: Telemetry) -> Services:
             blocked=settings.blocked_commands,
             allowed=settings.allowed_commands,
         ),
+        processes=build_process_manager(settings, telemetry),
     )
-    services.processes = build_process_manager(settings, telemetry)
-    services.execution = services.processes.strategy.name
     telemetry.gauges.set("mcp.processes.managed", lambda: [(float(services.managed_process_count()), {})])
     return services

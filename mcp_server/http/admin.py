@@ -9,7 +9,6 @@ the check lives here.
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
@@ -19,8 +18,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mcp_server.http.auth import presented_token
+from mcp_server.security.tokens import token_matches
 from mcp_server.services import Services
-from observability import ReconfigurationError, TelemetryDisabledError, apply_telemetry_update, get_logger
+from observability import (
+    ReconfigurationError,
+    TelemetryDisabledError,
+    apply_telemetry_update,
+    get_logger,
+)
 
 ADMIN_TELEMETRY_PATH = "/admin/telemetry"
 MAX_BODY_BYTES = 64 * 1024
@@ -42,7 +47,7 @@ class _AdminGuard:
     def refusal(self, request: Request) -> JSONResponse | None:
         """None when authorised, else the 401 response to send."""
         presented = presented_token(request.scope)
-        if presented is not None and hmac.compare_digest(presented, self._token):
+        if token_matches(presented, self._token):
             return None
         self._services.telemetry.instruments.http_unauthorized.add(1, {"http.route": ADMIN_TELEMETRY_PATH})
         _log.warning("admin_request_unauthorized", path=request.url.path, token_presented=presented is not None)

@@ -10,11 +10,11 @@ admin-token guard (mcp_server/http/admin.py) and is left to it.
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mcp_server.security.tokens import token_matches
 from mcp_server.services import Services
 from observability import get_logger
 
@@ -73,7 +73,7 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         presented = presented_token(scope)
-        if presented is not None and self._token is not None and hmac.compare_digest(presented, self._token):
+        if token_matches(presented, self._token):
             await self.app(scope, receive, send)
             return
         await self._refuse(scope, send, presented is not None)

@@ -14,13 +14,13 @@ key is told apart from an explicit null.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any, Literal
 
 import anyio
 from pydantic import Field
 
 from mcp_server.errors import InvalidArgumentsError, UnauthorizedError
+from mcp_server.security.tokens import token_matches
 from mcp_server.services import Services
 from mcp_server.tool_registry import ToolRegistry
 from observability import (
@@ -53,7 +53,7 @@ def _check_admin_token(services: Services, presented: str) -> None:
     if expected is None:
         message = "configure_telemetry needs MCP_SERVER_ADMIN_TOKEN to be set on the server"
         raise UnauthorizedError(message)
-    if not hmac.compare_digest(presented.encode(), expected.get_secret_value().encode()):
+    if not token_matches(presented, expected.get_secret_value().encode()):
         message = "wrong admin token: pass MCP_SERVER_ADMIN_TOKEN as `admin_token`"
         raise UnauthorizedError(message)
 
