@@ -6,11 +6,10 @@ instrumented server within 10% of the bare one's throughput.
 
 from __future__ import annotations
 
-import argparse
 import json
 from typing import Any
 
-from harness import bare_server, compare_servers, our_server, overhead, write_result
+from harness import bare_server, compare_servers, our_server, overhead, round_parser, write_result
 
 TARGET_PERCENT = 10.0
 
@@ -39,11 +38,7 @@ def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
 
 def main() -> None:
     """Parse sizes, run, write bench/results/bare_vs_instrumented.json."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--name", default="bare_vs_instrumented")
+    parser = round_parser(__doc__, rounds=5, seconds=5.0, name="bare_vs_instrumented")
     args = parser.parse_args()
     result = run(args.rounds, args.seconds, args.warmup)
     write_result(args.name, result)

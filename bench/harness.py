@@ -7,6 +7,7 @@ median is reported with every round's figure.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -90,6 +91,16 @@ def machine() -> dict[str, Any]:
         "server_source": os.environ.get("BENCH_SERVER_SRC") or str(REPO),
         "versions": versions,
     }
+
+
+def round_parser(description: str | None, *, rounds: int, seconds: float, name: str) -> argparse.ArgumentParser:
+    """The arguments every interleaved A/B benchmark takes: rounds, seconds, warm-up, result name."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--seconds", type=float, default=seconds)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--name", default=name, help="result file name (tests use another)")
+    return parser
 
 
 def write_result(name: str, result: Mapping[str, Any]) -> Path:

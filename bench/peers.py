@@ -11,7 +11,6 @@ the reason recorded, when the server lacks the tool; the peer is still measured.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import shutil
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import interleave, load, server_env, summarize, tool_names, write_result
+from harness import interleave, load, round_parser, server_env, summarize, tool_names, write_result
 
 from loadtest.connection import Target
 from loadtest.fixtures import SAMPLE_TEXT
@@ -157,11 +156,7 @@ def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
 
 def main() -> None:
     """Parse sizes, run, write bench/results/peers.json."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--name", default="peers")
+    parser = round_parser(__doc__, rounds=3, seconds=4.0, name="peers")
     args = parser.parse_args()
     result = run(args.rounds, args.seconds, args.warmup)
     write_result(args.name, result)

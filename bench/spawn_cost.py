@@ -8,12 +8,11 @@ Skipped, with the reason recorded, when the server has no `execute_command`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from typing import Any
 
-from harness import bare_server, compare_servers, our_server, tool_names, write_result
+from harness import bare_server, compare_servers, our_server, round_parser, tool_names, write_result
 
 from loadtest.connection import Target
 
@@ -67,11 +66,7 @@ def run(rounds: int, seconds: float, warmup_s: float) -> dict[str, Any]:
 
 def main() -> None:
     """Parse sizes, run, write bench/results/spawn_cost.json."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--warmup", type=float, default=1.0)
-    parser.add_argument("--name", default="spawn_cost")
+    parser = round_parser(__doc__, rounds=5, seconds=4.0, name="spawn_cost")
     args = parser.parse_args()
     result = run(args.rounds, args.seconds, args.warmup)
     write_result(args.name, result)

@@ -6,7 +6,6 @@ turn), and in-memory (a fresh process per round). Target (SPEC 12): at most 5% l
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from harness import (
     interleave,
     our_server,
     overhead,
+    round_parser,
     source_env,
     summarize,
     write_result,
@@ -109,14 +109,8 @@ def run(rounds: int, seconds: float, warmup_s: float, memory_calls: int) -> dict
 
 def main() -> None:
     """Parse sizes, run, write bench/results/telemetry_overhead.json."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--warmup", type=float, default=1.0)
+    parser = round_parser(__doc__, rounds=5, seconds=5.0, name="telemetry_overhead")
     parser.add_argument("--memory-calls", type=int, default=3000)
-    parser.add_argument(
-        "--name", default="telemetry_overhead", help="result file name (tests use another)"
-    )
     args = parser.parse_args()
     result = run(args.rounds, args.seconds, args.warmup, args.memory_calls)
     write_result(args.name, result)

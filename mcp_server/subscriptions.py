@@ -65,10 +65,6 @@ class ResourceSubscriptions:
         self._sessions.get(str(params.uri), weakref.WeakSet()).discard(self._connection(ctx))
         return EmptyResult()
 
-    def subscriber_count(self, uri: str) -> int:
-        """Handshake-era connections subscribed to `uri` (listen streams are the bus's)."""
-        return len(self._sessions.get(uri, ()))
-
     async def publish(self, uri: str) -> None:
         """Send `notifications/resources/updated` for `uri` to every subscriber, now."""
         await self.bus.publish(ResourceUpdated(uri=uri))

@@ -442,11 +442,6 @@ def check_command(
     return _decide(run, policy)
 
 
-def is_command_allowed(command: str | Sequence[str], policy: CommandPolicy) -> bool:
-    """Predicate form of `check_command` (never raises)."""
-    return check_command(command, policy).allowed
-
-
 def check_program_text(text: str, policy: CommandPolicy) -> PolicyDecision:
     """Input written to an interpreter's stdin (`send_process_input`): scanned for blocked names."""
     return _decide(lambda checker: checker.scan_code((Word(text),)), policy)
